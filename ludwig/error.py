@@ -1,0 +1,29 @@
+"""Exceptions raised to users. Every message names what was wrong, the value found and what is allowed."""
+
+from __future__ import annotations
+
+
+class LudwigError(Exception):
+    """Base class of every error Ludwig raises on purpose."""
+
+
+class ConfigValidationError(LudwigError, ValueError):
+    """The config is invalid. ``errors`` lists every problem found, one string each."""
+
+    def __init__(self, message: str | None = None, errors: list[str] | None = None):
+        self.errors = list(errors or ([message] if message else []))
+        if message is None:
+            count = len(self.errors)
+            header = f"Invalid config: {count} problem{'s' if count != 1 else ''} found:"
+            message = "\n".join([header] + [f"  - {e}" for e in self.errors])
+        super().__init__(message)
+
+
+class InputDataError(LudwigError, ValueError):
+    """A column of the data cannot be used as the feature type the config asks for."""
+
+    def __init__(self, column_name: str, feature_type: str, message: str):
+        self.column_name = column_name
+        self.feature_type = feature_type
+        self.message = message
+        super().__init__(f'Column "{column_name}" as {feature_type} feature: {message}')

@@ -1,0 +1,18 @@
+"""Version and the file names every Ludwig artefact uses on disk."""
+
+LUDWIG_VERSION = "0.17.8"
+
+MODEL_FILE_NAME = "model"
+MODEL_WEIGHTS_FILE_NAME = "model_weights.safetensors"
+MODEL_HYPERPARAMETERS_FILE_NAME = "model_hyperparameters.json"
+TRAIN_SET_METADATA_FILE_NAME = "training_set_metadata.json"
+TRAINING_PROGRESS_TRACKER_FILE_NAME = "training_progress.json"
+TRAINING_CHECKPOINTS_DIR_PATH = "training_checkpoints"
+TEST_STATISTICS_FILE_NAME = "test_statistics.json"
+DESCRIPTION_FILE_NAME = "description.json"
+TRAINING_STATISTICS_FILE_NAME = "training_statistics.json"
+PREDICTIONS_PARQUET_FILE_NAME = "predictions.parquet"
+PREDICTIONS_SHAPES_FILE_NAME = "predictions.shapes.json"
+TRAINING_PREPROC_FILE_NAME = "training.parquet"
+HYPEROPT_STATISTICS_FILE_NAME = "hyperopt_statistics.json"
+CONFIG_YAML = "config.yaml"

@@ -1,0 +1,407 @@
+"""The building blocks of every config section.
+
+A config section is a dataclass deriving from :class:`BaseConfig`. Each of its fields is declared with one
+of the helpers below (``Integer``, ``FloatRange``, ``StringOptions``, ``Nested``, ``TypeSelection``...), which
+records the default, the marshmallow field that validates user input and a description. From that single
+declaration we derive validation, defaults, ``render_config``, the JSON schema and the docs.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+from marshmallow import RAISE, Schema, ValidationError, fields
+
+from ludwig.utils.registry import Registry, did_you_mean
+
+C = TypeVar("C", bound="BaseConfig")
+
+_MISSING = dataclasses.MISSING
+
+
+class BaseConfig:
+    """Base of all config dataclasses.
+
+    Subclasses are ``@dataclass``-decorated; every field must be declared through :func:`config_field` (or
+    one of the helpers built on it) so it carries its marshmallow field.
+    """
+
+    _schema_cache: ClassVar[dict[type, Schema]] = {}
+
+    @classmethod
+    def get_schema(cls) -> Schema:
+        """The marshmallow schema validating this section (built once per class)."""
+        schema = BaseConfig._schema_cache.get(cls)
+        if schema is None:
+            declared = {f.name: f.metadata["marshmallow_field"] for f in dataclasses.fields(cls)}
+            schema_cls = Schema.from_dict(declared, name=f"{cls.__name__}Schema")
+            schema = schema_cls(unknown=RAISE)
+            BaseConfig._schema_cache[cls] = schema
+        return schema
+
+    @classmethod
+    def from_dict(cls: type[C], data: Mapping[str, Any] | None) -> C:
+        """Validate ``data`` and build the config, filling every default.
+
+        Raises:
+            marshmallow.ValidationError: with messages nested by field name and list index.
+        """
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            raise ValidationError([f"Expected a mapping, found {type(data).__name__} {data!r}."])
+        known = [f.name for f in dataclasses.fields(cls)]
+        errors: dict[str, Any] = {
+            key: [f"Unknown parameter {key!r}; expected one of {sorted(known)}.{did_you_mean(key, known)}"]
+            for key in data
+            if key not in known
+        }
+        try:
+            loaded = cls.get_schema().load({k: v for k, v in data.items() if k in known})
+        except ValidationError as e:
+            errors.update(e.messages if isinstance(e.messages, dict) else {"_schema": e.messages})
+        if errors:
+            raise ValidationError(errors)
+        return cls(**loaded)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fully rendered section as plain Python data."""
+        return {f.name: _to_plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def field_descriptions(cls) -> dict[str, str]:
+        return {f.name: f.metadata.get("description", "") for f in dataclasses.fields(cls)}
+
+    def copy(self: C) -> C:
+        return copy.deepcopy(self)
+
+
+def _to_plain(value: Any) -> Any:
+    if isinstance(value, BaseConfig):
+        return value.to_dict()
+    if isinstance(value, list | tuple):
+        return [_to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _to_plain(v) for k, v in value.items()}
+    return value
+
+
+def config_field(
+    default: Any = _MISSING,
+    marshmallow_field: fields.Field | None = None,
+    description: str = "",
+    default_factory: Callable[[], Any] | None = None,
+) -> Any:
+    """Declare a config field: its default, the marshmallow field validating it and a description."""
+    if default_factory is not None:
+        marshmallow_field.load_default = default_factory
+        return dataclasses.field(
+            default_factory=default_factory,
+            metadata={"marshmallow_field": marshmallow_field, "description": description},
+        )
+    if default is _MISSING:
+        marshmallow_field.required = True
+        return dataclasses.field(metadata={"marshmallow_field": marshmallow_field, "description": description})
+    if isinstance(default, list | dict):
+        return config_field(marshmallow_field=marshmallow_field, description=description,
+                            default_factory=lambda: copy.deepcopy(default))
+    marshmallow_field.load_default = default
+    return dataclasses.field(
+        default=default, metadata={"marshmallow_field": marshmallow_field, "description": description}
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Scalar fields. Every validation message includes the value found and what is allowed.
+
+
+class _StrictInteger(fields.Integer):
+    """An integer that refuses booleans and floats with a fractional part."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise ValidationError(f"Expected an integer, found boolean {value!r}.")
+        if isinstance(value, float) and not value.is_integer():
+            raise ValidationError(f"Expected an integer, found {value!r}.")
+        if isinstance(value, str):
+            raise ValidationError(f"Expected an integer, found string {value!r}.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class _StrictFloat(fields.Float):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise ValidationError(f"Expected a number, found boolean {value!r}.")
+        if isinstance(value, str):
+            try:
+                return float(value)  # YAML reads "1e-3" as a string.
+            except ValueError:
+                raise ValidationError(f"Expected a number, found string {value!r}.") from None
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class _StrictBoolean(fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            return value
+        raise ValidationError(f"Expected true or false, found {value!r}.")
+
+
+class _StrictString(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError(f"Expected a string, found {type(value).__name__} {value!r}.")
+        return value
+
+
+def _range_validator(min: float | None, max: float | None, min_inclusive=True, max_inclusive=True):
+    def check(value):
+        if value is None:
+            return
+        low_ok = min is None or (value >= min if min_inclusive else value > min)
+        high_ok = max is None or (value <= max if max_inclusive else value < max)
+        if not (low_ok and high_ok):
+            low = "" if min is None else ("[" if min_inclusive else "(") + str(min)
+            high = "" if max is None else str(max) + ("]" if max_inclusive else ")")
+            if min is None:
+                allowed = f"<= {max}" if max_inclusive else f"< {max}"
+            elif max is None:
+                allowed = f">= {min}" if min_inclusive else f"> {min}"
+            else:
+                allowed = f"in {low}, {high}"
+            raise ValidationError(f"Value {value!r} is out of range; expected a value {allowed}.")
+
+    return check
+
+
+def _options_validator(options: list[Any]):
+    def check(value):
+        if value is None and None in options:
+            return
+        if value not in options:
+            shown = [o for o in options if o is not None]
+            raise ValidationError(
+                f"Value {value!r} is not allowed; expected one of {shown}.{did_you_mean(value, map(str, shown))}"
+            )
+
+    return check
+
+
+def Integer(default: Any = _MISSING, min: int | None = None, max: int | None = None, allow_none: bool = False,
+            description: str = "") -> Any:
+    return config_field(default, _StrictInteger(validate=_range_validator(min, max), allow_none=allow_none),
+                        description)
+
+
+def PositiveInteger(default: Any = _MISSING, allow_none: bool = False, description: str = "") -> Any:
+    return Integer(default, min=1, allow_none=allow_none, description=description)
+
+
+def NonNegativeInteger(default: Any = _MISSING, allow_none: bool = False, description: str = "") -> Any:
+    return Integer(default, min=0, allow_none=allow_none, description=description)
+
+
+def Float(default: Any = _MISSING, min: float | None = None, max: float | None = None, allow_none: bool = False,
+          min_inclusive: bool = True, max_inclusive: bool = True, description: str = "") -> Any:
+    check = _range_validator(min, max, min_inclusive, max_inclusive)
+    return config_field(default, _StrictFloat(validate=check, allow_none=allow_none), description)
+
+
+def NonNegativeFloat(default: Any = _MISSING, allow_none: bool = False, description: str = "") -> Any:
+    return Float(default, min=0.0, allow_none=allow_none, description=description)
+
+
+def FloatRange(default: Any = _MISSING, min: float = 0.0, max: float = 1.0, allow_none: bool = False,
+               description: str = "") -> Any:
+    return Float(default, min=min, max=max, allow_none=allow_none, description=description)
+
+
+def Boolean(default: Any = _MISSING, allow_none: bool = False, description: str = "") -> Any:
+    return config_field(default, _StrictBoolean(allow_none=allow_none), description)
+
+
+def String(default: Any = _MISSING, allow_none: bool = False, description: str = "") -> Any:
+    return config_field(default, _StrictString(allow_none=allow_none), description)
+
+
+def StringOptions(options: list[Any], default: Any = _MISSING, allow_none: bool = False,
+                  description: str = "") -> Any:
+    allowed = list(options) + ([None] if allow_none and None not in options else [])
+    return config_field(default, fields.Raw(validate=_options_validator(allowed), allow_none=allow_none),
+                        description)
+
+
+def ProtectedString(value: str, description: str = "") -> Any:
+    """A field whose only allowed value is ``value`` (the ``type`` of a registered section)."""
+    return StringOptions([value], default=value, description=description)
+
+
+class _IntOrAuto(fields.Field):
+    def __init__(self, min: int | None, extra: list[Any], **kwargs):
+        super().__init__(**kwargs)
+        self._check = _range_validator(min, None)
+        self._extra = extra
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value in self._extra:
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            self._check(value)
+            return value
+        if isinstance(value, float) and value.is_integer():
+            self._check(int(value))
+            return int(value)
+        allowed = " or ".join(repr(e) for e in self._extra)
+        raise ValidationError(f"Expected an integer or {allowed}, found {value!r}.")
+
+
+def IntegerOrAuto(default: Any = "auto", min: int | None = 1, allow_none: bool = False,
+                  extra: tuple[Any, ...] = ("auto",), description: str = "") -> Any:
+    """An integer or one of the ``extra`` strings (usually ``"auto"``)."""
+    return config_field(default, _IntOrAuto(min, list(extra), allow_none=allow_none), description)
+
+
+class _FloatOrAuto(fields.Field):
+    def __init__(self, min: float | None, max: float | None, **kwargs):
+        super().__init__(**kwargs)
+        self._check = _range_validator(min, max)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == "auto":
+            return value
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise ValidationError(f"Expected a number or 'auto', found {value!r}.") from None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            self._check(value)
+            return float(value)
+        raise ValidationError(f"Expected a number or 'auto', found {value!r}.")
+
+
+def FloatOrAuto(default: Any = "auto", min: float | None = None, max: float | None = None,
+                allow_none: bool = False, description: str = "") -> Any:
+    return config_field(default, _FloatOrAuto(min, max, allow_none=allow_none), description)
+
+
+class _ListField(fields.List):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, tuple):
+            value = list(value)
+        if not isinstance(value, list):
+            raise ValidationError(f"Expected a list, found {type(value).__name__} {value!r}.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def List(inner: fields.Field | None = None, default: Any = _MISSING, allow_none: bool = False,
+         description: str = "") -> Any:
+    return config_field(default, _ListField(inner or fields.Raw(allow_none=True), allow_none=allow_none),
+                        description)
+
+
+class _DictField(fields.Dict):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, Mapping):
+            raise ValidationError(f"Expected a mapping, found {type(value).__name__} {value!r}.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def Dict(default: Any = _MISSING, allow_none: bool = False, description: str = "") -> Any:
+    return config_field(default, _DictField(allow_none=allow_none), description)
+
+
+def Raw(default: Any = None, allow_none: bool = True, description: str = "") -> Any:
+    """Any value; used for sections validated elsewhere (``hyperopt``) or free-form parameters."""
+    return config_field(default, fields.Raw(allow_none=allow_none), description)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Nested sections.
+
+
+class NestedConfigField(fields.Field):
+    """A nested config section of a fixed class."""
+
+    def __init__(self, config_cls: type[BaseConfig], **kwargs):
+        super().__init__(**kwargs)
+        self.config_cls = config_cls
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, self.config_cls):
+            return value
+        return self.config_cls.from_dict(value)
+
+
+def Nested(config_cls: type[BaseConfig], allow_none: bool = False, description: str = "") -> Any:
+    return config_field(marshmallow_field=NestedConfigField(config_cls, allow_none=allow_none),
+                        description=description, default_factory=lambda: config_cls.from_dict({}))
+
+
+class TypeSelectionField(fields.Field):
+    """A nested section whose class is chosen by its ``type`` key from a registry of config classes."""
+
+    def __init__(self, registry: Registry, default_type: str | None, key: str = "type", **kwargs):
+        super().__init__(**kwargs)
+        self.registry = registry
+        self.default_type = default_type
+        self.key = key
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, BaseConfig):
+            return value
+        if isinstance(value, str):  # shorthand: ``encoder: dense``
+            value = {self.key: value}
+        if not isinstance(value, Mapping):
+            raise ValidationError(f"Expected a mapping with a '{self.key}' key, found {value!r}.")
+        type_name = value.get(self.key, self.default_type)
+        if type_name is None:
+            raise ValidationError({self.key: [f"Missing '{self.key}'; expected one of {sorted(self.registry)}."]})
+        if type_name not in self.registry:
+            raise ValidationError({self.key: [self.registry.unknown_message(type_name)]})
+        return self.registry[type_name].from_dict({**value, self.key: type_name})
+
+
+def TypeSelection(registry: Registry, default_type: str | None, allow_none: bool = False, key: str = "type",
+                  description: str = "") -> Any:
+    def default():
+        return None if default_type is None else registry[default_type].from_dict({})
+
+    return config_field(
+        marshmallow_field=TypeSelectionField(registry, default_type, key=key, allow_none=allow_none),
+        description=description,
+        default_factory=default,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Turning marshmallow's nested messages into "path: message" lines.
+
+
+def flatten_errors(messages: Any, path: str = "") -> list[str]:
+    """Flatten marshmallow's nested error messages into ``path: message`` lines.
+
+    Dict keys become dotted names and list indices become ``[i]``, e.g. ``input_features[2].encoder.type``.
+    """
+    lines: list[str] = []
+    if isinstance(messages, dict):
+        for key, sub in messages.items():
+            lines.extend(flatten_errors(sub, path if key == "_schema" else _join(path, key)))
+    elif isinstance(messages, list):
+        for message in messages:
+            if isinstance(message, dict | list):
+                lines.extend(flatten_errors(message, path))
+            else:
+                lines.append(f"{path or '<config>'}: {message}")
+    else:
+        lines.append(f"{path or '<config>'}: {messages}")
+    return lines
+
+
+def _join(path: str, key: Any) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
