@@ -68,8 +68,11 @@ class BaseConfig:
         return cls(**loaded)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fully rendered section as plain Python data."""
-        return {f.name: _to_plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        """The fully rendered section as plain Python data (``name`` and ``type`` first, for readability)."""
+        names = sorted(
+            (f.name for f in dataclasses.fields(self)), key=lambda n: _LEADING_KEYS.get(n, len(_LEADING_KEYS))
+        )
+        return {name: _to_plain(getattr(self, name)) for name in names}
 
     @classmethod
     def field_descriptions(cls) -> dict[str, str]:
@@ -77,6 +80,9 @@ class BaseConfig:
 
     def copy(self: C) -> C:
         return copy.deepcopy(self)
+
+
+_LEADING_KEYS = {"name": 0, "type": 1, "column": 2}
 
 
 def _to_plain(value: Any) -> Any:
@@ -106,8 +112,9 @@ def config_field(
         marshmallow_field.required = True
         return dataclasses.field(metadata={"marshmallow_field": marshmallow_field, "description": description})
     if isinstance(default, list | dict):
-        return config_field(marshmallow_field=marshmallow_field, description=description,
-                            default_factory=lambda: copy.deepcopy(default))
+        return config_field(
+            marshmallow_field=marshmallow_field, description=description, default_factory=lambda: copy.deepcopy(default)
+        )
     marshmallow_field.load_default = default
     return dataclasses.field(
         default=default, metadata={"marshmallow_field": marshmallow_field, "description": description}
@@ -190,10 +197,16 @@ def _options_validator(options: list[Any]):
     return check
 
 
-def Integer(default: Any = _MISSING, min: int | None = None, max: int | None = None, allow_none: bool = False,
-            description: str = "") -> Any:
-    return config_field(default, _StrictInteger(validate=_range_validator(min, max), allow_none=allow_none),
-                        description)
+def Integer(
+    default: Any = _MISSING,
+    min: int | None = None,
+    max: int | None = None,
+    allow_none: bool = False,
+    description: str = "",
+) -> Any:
+    return config_field(
+        default, _StrictInteger(validate=_range_validator(min, max), allow_none=allow_none), description
+    )
 
 
 def PositiveInteger(default: Any = _MISSING, allow_none: bool = False, description: str = "") -> Any:
@@ -204,8 +217,15 @@ def NonNegativeInteger(default: Any = _MISSING, allow_none: bool = False, descri
     return Integer(default, min=0, allow_none=allow_none, description=description)
 
 
-def Float(default: Any = _MISSING, min: float | None = None, max: float | None = None, allow_none: bool = False,
-          min_inclusive: bool = True, max_inclusive: bool = True, description: str = "") -> Any:
+def Float(
+    default: Any = _MISSING,
+    min: float | None = None,
+    max: float | None = None,
+    allow_none: bool = False,
+    min_inclusive: bool = True,
+    max_inclusive: bool = True,
+    description: str = "",
+) -> Any:
     check = _range_validator(min, max, min_inclusive, max_inclusive)
     return config_field(default, _StrictFloat(validate=check, allow_none=allow_none), description)
 
@@ -214,8 +234,9 @@ def NonNegativeFloat(default: Any = _MISSING, allow_none: bool = False, descript
     return Float(default, min=0.0, allow_none=allow_none, description=description)
 
 
-def FloatRange(default: Any = _MISSING, min: float = 0.0, max: float = 1.0, allow_none: bool = False,
-               description: str = "") -> Any:
+def FloatRange(
+    default: Any = _MISSING, min: float = 0.0, max: float = 1.0, allow_none: bool = False, description: str = ""
+) -> Any:
     return Float(default, min=min, max=max, allow_none=allow_none, description=description)
 
 
@@ -227,11 +248,9 @@ def String(default: Any = _MISSING, allow_none: bool = False, description: str =
     return config_field(default, _StrictString(allow_none=allow_none), description)
 
 
-def StringOptions(options: list[Any], default: Any = _MISSING, allow_none: bool = False,
-                  description: str = "") -> Any:
+def StringOptions(options: list[Any], default: Any = _MISSING, allow_none: bool = False, description: str = "") -> Any:
     allowed = list(options) + ([None] if allow_none and None not in options else [])
-    return config_field(default, fields.Raw(validate=_options_validator(allowed), allow_none=allow_none),
-                        description)
+    return config_field(default, fields.Raw(validate=_options_validator(allowed), allow_none=allow_none), description)
 
 
 def ProtectedString(value: str, description: str = "") -> Any:
@@ -258,8 +277,13 @@ class _IntOrAuto(fields.Field):
         raise ValidationError(f"Expected an integer or {allowed}, found {value!r}.")
 
 
-def IntegerOrAuto(default: Any = "auto", min: int | None = 1, allow_none: bool = False,
-                  extra: tuple[Any, ...] = ("auto",), description: str = "") -> Any:
+def IntegerOrAuto(
+    default: Any = "auto",
+    min: int | None = 1,
+    allow_none: bool = False,
+    extra: tuple[Any, ...] = ("auto",),
+    description: str = "",
+) -> Any:
     """An integer or one of the ``extra`` strings (usually ``"auto"``)."""
     return config_field(default, _IntOrAuto(min, list(extra), allow_none=allow_none), description)
 
@@ -283,8 +307,13 @@ class _FloatOrAuto(fields.Field):
         raise ValidationError(f"Expected a number or 'auto', found {value!r}.")
 
 
-def FloatOrAuto(default: Any = "auto", min: float | None = None, max: float | None = None,
-                allow_none: bool = False, description: str = "") -> Any:
+def FloatOrAuto(
+    default: Any = "auto",
+    min: float | None = None,
+    max: float | None = None,
+    allow_none: bool = False,
+    description: str = "",
+) -> Any:
     return config_field(default, _FloatOrAuto(min, max, allow_none=allow_none), description)
 
 
@@ -297,10 +326,10 @@ class _ListField(fields.List):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-def List(inner: fields.Field | None = None, default: Any = _MISSING, allow_none: bool = False,
-         description: str = "") -> Any:
-    return config_field(default, _ListField(inner or fields.Raw(allow_none=True), allow_none=allow_none),
-                        description)
+def List(
+    inner: fields.Field | None = None, default: Any = _MISSING, allow_none: bool = False, description: str = ""
+) -> Any:
+    return config_field(default, _ListField(inner or fields.Raw(allow_none=True), allow_none=allow_none), description)
 
 
 class _DictField(fields.Dict):
@@ -337,8 +366,11 @@ class NestedConfigField(fields.Field):
 
 
 def Nested(config_cls: type[BaseConfig], allow_none: bool = False, description: str = "") -> Any:
-    return config_field(marshmallow_field=NestedConfigField(config_cls, allow_none=allow_none),
-                        description=description, default_factory=lambda: config_cls.from_dict({}))
+    return config_field(
+        marshmallow_field=NestedConfigField(config_cls, allow_none=allow_none),
+        description=description,
+        default_factory=lambda: config_cls.from_dict({}),
+    )
 
 
 class TypeSelectionField(fields.Field):
@@ -365,8 +397,9 @@ class TypeSelectionField(fields.Field):
         return self.registry[type_name].from_dict({**value, self.key: type_name})
 
 
-def TypeSelection(registry: Registry, default_type: str | None, allow_none: bool = False, key: str = "type",
-                  description: str = "") -> Any:
+def TypeSelection(
+    registry: Registry, default_type: str | None, allow_none: bool = False, key: str = "type", description: str = ""
+) -> Any:
     def default():
         return None if default_type is None else registry[default_type].from_dict({})
 

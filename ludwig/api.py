@@ -1,0 +1,782 @@
+"""The Python API: ``LudwigModel`` and ``kfold_cross_validate``.
+
+``LudwigModel`` is a facade: it validates the config, asks ``ludwig.data`` to preprocess, builds the ECD model,
+hands it to the backend's trainer and predictor, and writes the usual results folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import sys
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ludwig.api_types import PreprocessedDataset, TrainingResults, TrainingStats
+from ludwig.backend import initialize_backend
+from ludwig.constants import COMBINED
+from ludwig.data.dataset import Dataset
+from ludwig.data.preprocessing import PreprocessedSplits, preprocess_for_prediction, preprocess_for_training
+from ludwig.features.feature_registries import base_type_registry
+from ludwig.globals import (
+    DESCRIPTION_FILE_NAME,
+    LUDWIG_VERSION,
+    MODEL_FILE_NAME,
+    MODEL_HYPERPARAMETERS_FILE_NAME,
+    MODEL_WEIGHTS_FILE_NAME,
+    TEST_STATISTICS_FILE_NAME,
+    TRAIN_SET_METADATA_FILE_NAME,
+    TRAINING_CHECKPOINTS_DIR_PATH,
+    TRAINING_STATISTICS_FILE_NAME,
+)
+from ludwig.models.ecd import ECD
+from ludwig.schema.model_config import ModelConfig
+from ludwig.trainers.checkpoint import Checkpoint, load_weights, save_weights
+from ludwig.trainers.trainer import metrics_history
+from ludwig.utils.fs_utils import get_output_directory, load_config_file, save_json
+from ludwig.utils.print_utils import format_evaluation_report, format_training_report
+from ludwig.utils.results_io import save_prediction_outputs
+
+logger = logging.getLogger("ludwig")
+
+
+def set_random_seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class LudwigModel:
+    """Train, evaluate, predict with and save a model described by a Ludwig config.
+
+    Args:
+        config: a config dict or the path of a YAML file.
+        logging_level: level of the ``ludwig`` logger (e.g. ``logging.INFO`` to see progress and tables).
+        backend: ``"local"``, a ``{type: ...}`` dict or a Backend; defaults to the config's ``backend``.
+        gpus: GPU index or list of indices to use; None picks CUDA when available.
+        gpu_memory_limit: GPU memory cap, as a fraction (<= 1) or in GiB.
+        allow_parallel_threads: False makes torch single-threaded and deterministic.
+        callbacks: ``ludwig.callbacks.Callback`` instances.
+    """
+
+    def __init__(
+        self,
+        config: dict | str,
+        logging_level: int = logging.ERROR,
+        backend: Any = None,
+        gpus: Any = None,
+        gpu_memory_limit: float | None = None,
+        allow_parallel_threads: bool = True,
+        callbacks: list | None = None,
+    ):
+        if isinstance(config, str | os.PathLike):
+            config = load_config_file(str(config))
+        self.config_obj = ModelConfig.from_dict(config)
+        self._user_config = config
+        self.set_logging_level(logging_level)
+        self.backend = initialize_backend(
+            backend if backend is not None else self.config_obj.backend, gpus, gpu_memory_limit, allow_parallel_threads
+        )
+        self.callbacks = list(callbacks or [])
+        self.model: ECD | None = None
+        self.training_set_metadata: dict[str, Any] | None = None
+
+    # -----------------------------------------------------------------------------------------------------
+    # Config
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The fully rendered config."""
+        return self.config_obj.to_dict()
+
+    @config.setter
+    def config(self, config: dict[str, Any]) -> None:
+        self.config_obj = ModelConfig.from_dict(config)
+
+    @staticmethod
+    def set_logging_level(logging_level: int) -> None:
+        """Set the level of the ``ludwig`` logger (and give it a plain console handler once)."""
+        if not any(getattr(h, "_ludwig_console", False) for h in logger.handlers):
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            handler._ludwig_console = True
+            logger.addHandler(handler)
+            logger.propagate = False
+        logger.setLevel(logging_level)
+
+    # -----------------------------------------------------------------------------------------------------
+    # Training
+
+    def train(
+        self,
+        dataset=None,
+        training_set=None,
+        validation_set=None,
+        test_set=None,
+        training_set_metadata: dict | str | None = None,
+        data_format: str | None = None,
+        experiment_name: str = "api_experiment",
+        model_name: str = "run",
+        model_resume_path: str | None = None,
+        skip_save_training_description: bool = False,
+        skip_save_training_statistics: bool = False,
+        skip_save_model: bool = False,
+        skip_save_progress: bool = False,
+        skip_save_log: bool = False,
+        skip_save_processed_input: bool = False,
+        output_directory: str = "results",
+        random_seed: int = 42,
+        **kwargs,
+    ) -> TrainingResults:
+        """Preprocess the data, train the model and save the results folder.
+
+        Returns:
+            ``TrainingResults(train_stats, preprocessed_data, output_directory)``.
+        """
+        if kwargs:
+            raise TypeError(f"train() got unexpected arguments {sorted(kwargs)}.")
+        resume = model_resume_path is not None
+        if resume:
+            self._prepare_resume(model_resume_path)
+        set_random_seed(random_seed)
+        save_anything = not all(
+            [
+                skip_save_training_description,
+                skip_save_training_statistics,
+                skip_save_model,
+                skip_save_progress,
+                skip_save_log,
+                skip_save_processed_input,
+            ]
+        )
+        if resume:
+            run_dir = model_resume_path
+        elif save_anything:
+            run_dir = get_output_directory(output_directory, experiment_name, model_name)
+        else:
+            run_dir = None
+        model_dir = os.path.join(run_dir, MODEL_FILE_NAME) if run_dir else None
+        for callback in self.callbacks:
+            callback.on_train_init(
+                self.config, run_dir, experiment_name, model_name, output_directory, model_resume_path
+            )
+
+        splits = self._preprocess_for_training(
+            dataset,
+            training_set,
+            validation_set,
+            test_set,
+            training_set_metadata,
+            data_format,
+            skip_save_processed_input,
+            random_seed,
+        )
+        self.training_set_metadata = splits.metadata
+        if run_dir and not skip_save_training_description:
+            self._save_description(
+                run_dir, dataset, training_set, validation_set, test_set, data_format, random_seed, experiment_name
+            )
+        if self.model is None or not resume:
+            self.model = self.create_model(self.config_obj, random_seed, self.training_set_metadata)
+        if model_dir:
+            os.makedirs(model_dir, exist_ok=True)
+            self._save_config_and_metadata(model_dir)
+        for callback in self.callbacks:
+            callback.on_train_start(self.model, self.config, None)
+        _log_data_summary(splits)
+
+        trainer = self.backend.create_trainer(
+            self.model,
+            self.config_obj.trainer,
+            random_seed=random_seed,
+            callbacks=self.callbacks,
+            skip_save_progress=skip_save_progress or model_dir is None,
+            skip_save_log=skip_save_log or model_dir is None,
+        )
+        self.model, tracker = trainer.train(
+            splits.training, splits.validation, splits.test, save_path=model_dir, resume=resume
+        )
+        self._trained_batch_size = trainer.batch_size
+        history = metrics_history(tracker)
+        train_stats = TrainingStats(history["training"], history["validation"], history["test"])
+        if run_dir and not skip_save_training_statistics:
+            save_json(os.path.join(run_dir, TRAINING_STATISTICS_FILE_NAME), train_stats.to_dict())
+        if model_dir and not skip_save_model:
+            save_weights(self.model, os.path.join(model_dir, MODEL_WEIGHTS_FILE_NAME))
+        trainer_config = self.config_obj.trainer
+        logger.info(
+            "\n%s",
+            format_training_report(
+                {
+                    "training": tracker.best_eval_train_metrics,
+                    "validation": tracker.best_eval_validation_metrics,
+                    "test": tracker.best_eval_test_metrics,
+                },
+                tracker.best_eval_metric_steps,
+                tracker.best_eval_metric_epoch,
+                trainer_config.validation_field,
+                trainer_config.validation_metric,
+            ),
+        )
+        if run_dir:
+            logger.info("Saved results to %s", os.path.abspath(run_dir))
+        for callback in self.callbacks:
+            callback.on_train_end(run_dir)
+        preprocessed = PreprocessedDataset(splits.training, splits.validation, splits.test, splits.metadata)
+        return TrainingResults(train_stats, preprocessed, run_dir)
+
+    def _preprocess_for_training(
+        self,
+        dataset,
+        training_set,
+        validation_set,
+        test_set,
+        training_set_metadata,
+        data_format,
+        skip_save_processed_input,
+        random_seed,
+    ) -> PreprocessedSplits:
+        return preprocess_for_training(
+            self.config_obj,
+            dataset=dataset,
+            training_set=training_set,
+            validation_set=validation_set,
+            test_set=test_set,
+            training_set_metadata=training_set_metadata,
+            data_format=data_format,
+            skip_save_processed_input=skip_save_processed_input,
+            random_seed=random_seed,
+            callbacks=self.callbacks,
+        )
+
+    def _prepare_resume(self, model_resume_path: str) -> None:
+        model_dir = os.path.join(model_resume_path, MODEL_FILE_NAME)
+        hyperparameters = os.path.join(model_dir, MODEL_HYPERPARAMETERS_FILE_NAME)
+        if not os.path.exists(os.path.join(model_dir, TRAINING_CHECKPOINTS_DIR_PATH)):
+            raise FileNotFoundError(
+                f"model_resume_path {model_resume_path} holds no training checkpoints "
+                f"({model_dir}/{TRAINING_CHECKPOINTS_DIR_PATH} is missing)."
+            )
+        with open(hyperparameters) as f:
+            self.config_obj = ModelConfig.from_dict(json.load(f))
+
+    def train_online(
+        self, dataset, training_set_metadata: dict | None = None, data_format: str = "auto", random_seed: int = 42
+    ) -> None:
+        """Train the current model for one pass over ``dataset`` (building it first if needed)."""
+        set_random_seed(random_seed)
+        if self.model is None:
+            splits = self._preprocess_for_training(
+                dataset, None, None, None, training_set_metadata, data_format, True, random_seed
+            )
+            self.training_set_metadata = splits.metadata
+            self.model = self.create_model(self.config_obj, random_seed, self.training_set_metadata)
+            data = splits.training
+        else:
+            data, _ = preprocess_for_prediction(
+                self.config_obj, dataset, self.training_set_metadata, data_format, include_outputs=True
+            )
+        trainer_config = self.config_obj.trainer.copy()
+        trainer_config.epochs, trainer_config.train_steps = 1, None
+        trainer_config.skip_all_evaluation = True
+        trainer = self.backend.create_trainer(
+            self.model,
+            trainer_config,
+            random_seed=random_seed,
+            callbacks=self.callbacks,
+            skip_save_progress=True,
+            skip_save_log=True,
+        )
+        self.model, _ = trainer.train(data)
+
+    # -----------------------------------------------------------------------------------------------------
+    # Prediction and evaluation
+
+    def predict(
+        self,
+        dataset=None,
+        data_format: str | None = None,
+        split: str = "full",
+        batch_size: int = 128,
+        generation_config: dict | None = None,
+        skip_save_unprocessed_output: bool = True,
+        skip_save_predictions: bool = True,
+        output_directory: str = "results",
+        return_type: Any = pd.DataFrame,
+        callbacks: list | None = None,
+        **kwargs,
+    ) -> tuple[Any, str]:
+        """Predict every row of ``dataset``; returns ``(predictions, output_directory)``.
+
+        The predictions hold one row per input row, in input order, with ``<feature>_predictions`` and, for
+        classifiers, ``_probabilities``, ``_probability`` and ``_probabilities_<label>`` columns.
+        """
+        self._require_model("predict")
+        data, raw = preprocess_for_prediction(
+            self.config_obj, dataset, self.training_set_metadata, data_format, split=split, include_outputs=False
+        )
+        outputs = self.backend.create_predictor(self.model, batch_size).batch_predict(data)
+        predictions = self._postprocess(outputs, index=raw.index)
+        if not skip_save_predictions:
+            os.makedirs(output_directory, exist_ok=True)
+            save_prediction_outputs(predictions, output_directory)
+            logger.info("Saved predictions to %s", os.path.abspath(output_directory))
+        return _convert_return_type(predictions, return_type), output_directory
+
+    def evaluate(
+        self,
+        dataset=None,
+        data_format: str | None = None,
+        split: str = "full",
+        batch_size: int | None = None,
+        skip_save_unprocessed_output: bool = True,
+        skip_save_predictions: bool = True,
+        skip_save_eval_stats: bool = True,
+        collect_predictions: bool = False,
+        collect_overall_stats: bool = False,
+        output_directory: str = "results",
+        return_type: Any = pd.DataFrame,
+        **kwargs,
+    ) -> tuple[dict, Any, str]:
+        """Evaluate on ``dataset`` (which must hold the output columns); returns
+        ``(eval_stats, predictions, output_directory)``."""
+        self._require_model("evaluate")
+        for callback in self.callbacks:
+            callback.on_evaluation_start()
+        data, raw = preprocess_for_prediction(
+            self.config_obj, dataset, self.training_set_metadata, data_format, split=split, include_outputs=True
+        )
+        missing = [f.column for f in self.config_obj.output_features if f.proc_column not in data.columns]
+        if missing:
+            raise ValueError(f"evaluate needs the output columns {missing}; the dataset has {list(raw.columns)}.")
+        eval_stats, predictions = self._evaluate_dataset(
+            data,
+            batch_size or getattr(self, "_trained_batch_size", 128),
+            collect_predictions=collect_predictions or not skip_save_predictions,
+            collect_overall_stats=collect_overall_stats or not skip_save_eval_stats,
+            index=raw.index,
+        )
+        self._save_evaluation(eval_stats, predictions, output_directory, skip_save_eval_stats, skip_save_predictions)
+        for callback in self.callbacks:
+            callback.on_evaluation_end()
+        return eval_stats, _convert_return_type(predictions, return_type), output_directory
+
+    def _evaluate_dataset(
+        self, data: Dataset, batch_size: int, collect_predictions: bool, collect_overall_stats: bool, index=None
+    ) -> tuple[dict, pd.DataFrame | None]:
+        predictor = self.backend.create_predictor(self.model, batch_size)
+        need_outputs = collect_predictions or collect_overall_stats
+        metrics, outputs = predictor.batch_evaluation(data, collect_predictions=need_outputs)
+        eval_stats: dict[str, Any] = {name: dict(values) for name, values in metrics.items()}
+        if collect_overall_stats:
+            for feature in self.config_obj.output_features:
+                if feature.name in outputs:
+                    mixin = base_type_registry[feature.type]
+                    eval_stats[feature.name].update(
+                        mixin.overall_statistics(
+                            outputs[feature.name],
+                            data.columns[feature.proc_column],
+                            self.training_set_metadata[feature.name],
+                        )
+                    )
+        predictions = self._postprocess(outputs, index=index) if collect_predictions else None
+        logger.info("\n%s", format_evaluation_report({k: v for k, v in eval_stats.items() if k != COMBINED}))
+        return eval_stats, predictions
+
+    def _save_evaluation(
+        self,
+        eval_stats: dict,
+        predictions: pd.DataFrame | None,
+        output_directory: str,
+        skip_save_eval_stats: bool,
+        skip_save_predictions: bool,
+    ) -> None:
+        if not skip_save_eval_stats or (not skip_save_predictions and predictions is not None):
+            os.makedirs(output_directory, exist_ok=True)
+        if not skip_save_eval_stats:
+            save_json(os.path.join(output_directory, TEST_STATISTICS_FILE_NAME), eval_stats)
+        if not skip_save_predictions and predictions is not None:
+            save_prediction_outputs(predictions, output_directory)
+
+    def _postprocess(self, outputs: dict[str, dict[str, np.ndarray]], index=None) -> pd.DataFrame:
+        columns: dict[str, Any] = {}
+        for feature in self.config_obj.output_features:
+            if feature.name not in outputs:
+                continue
+            mixin = base_type_registry[feature.type]
+            columns.update(
+                mixin.postprocess_predictions(
+                    feature.name, outputs[feature.name], self.training_set_metadata[feature.name]
+                )
+            )
+        frame = pd.DataFrame(columns)
+        if index is not None and len(index) == len(frame):
+            frame.index = index
+        return frame
+
+    def experiment(
+        self,
+        dataset=None,
+        training_set=None,
+        validation_set=None,
+        test_set=None,
+        training_set_metadata=None,
+        data_format: str | None = None,
+        experiment_name: str = "experiment",
+        model_name: str = "run",
+        model_resume_path: str | None = None,
+        eval_split: str = "test",
+        skip_save_training_description: bool = False,
+        skip_save_training_statistics: bool = False,
+        skip_save_model: bool = False,
+        skip_save_progress: bool = False,
+        skip_save_log: bool = False,
+        skip_save_processed_input: bool = False,
+        skip_save_unprocessed_output: bool = False,
+        skip_save_predictions: bool = False,
+        skip_save_eval_stats: bool = False,
+        skip_collect_predictions: bool = False,
+        skip_collect_overall_stats: bool = False,
+        output_directory: str = "results",
+        random_seed: int = 42,
+        **kwargs,
+    ) -> tuple:
+        """Train, then evaluate on ``eval_split``; returns
+        ``(eval_stats, train_stats, preprocessed_data, output_directory)``."""
+        train_stats, preprocessed, run_dir = self.train(
+            dataset=dataset,
+            training_set=training_set,
+            validation_set=validation_set,
+            test_set=test_set,
+            training_set_metadata=training_set_metadata,
+            data_format=data_format,
+            experiment_name=experiment_name,
+            model_name=model_name,
+            model_resume_path=model_resume_path,
+            skip_save_training_description=skip_save_training_description,
+            skip_save_training_statistics=skip_save_training_statistics,
+            skip_save_model=skip_save_model,
+            skip_save_progress=skip_save_progress,
+            skip_save_log=skip_save_log,
+            skip_save_processed_input=skip_save_processed_input,
+            output_directory=output_directory,
+            random_seed=random_seed,
+        )
+        by_split = {
+            "training": preprocessed.training_set,
+            "validation": preprocessed.validation_set,
+            "test": preprocessed.test_set,
+        }
+        if eval_split not in by_split:
+            raise ValueError(f"eval_split {eval_split!r} is not allowed; expected one of {list(by_split)}.")
+        eval_data = by_split[eval_split]
+        if eval_data is None or len(eval_data) == 0:
+            fallback = next(s for s in ("test", "validation", "training") if by_split[s] is not None)
+            logger.warning("The %s split is empty; evaluating on the %s split instead.", eval_split, fallback)
+            eval_data = by_split[fallback]
+        eval_stats, predictions = self._evaluate_dataset(
+            eval_data,
+            self._trained_batch_size,
+            collect_predictions=not skip_collect_predictions,
+            collect_overall_stats=not skip_collect_overall_stats,
+        )
+        if run_dir:
+            self._save_evaluation(eval_stats, predictions, run_dir, skip_save_eval_stats, skip_save_predictions)
+        return eval_stats, train_stats, preprocessed, run_dir
+
+    def preprocess(
+        self,
+        dataset=None,
+        training_set=None,
+        validation_set=None,
+        test_set=None,
+        training_set_metadata=None,
+        data_format: str | None = None,
+        skip_save_processed_input: bool = True,
+        random_seed: int = 42,
+        **kwargs,
+    ) -> PreprocessedDataset:
+        """Preprocess the data (writing the cache unless ``skip_save_processed_input``) without training."""
+        splits = self._preprocess_for_training(
+            dataset,
+            training_set,
+            validation_set,
+            test_set,
+            training_set_metadata,
+            data_format,
+            skip_save_processed_input,
+            random_seed,
+        )
+        self.training_set_metadata = splits.metadata
+        return PreprocessedDataset(splits.training, splits.validation, splits.test, splits.metadata)
+
+    # -----------------------------------------------------------------------------------------------------
+    # Introspection
+
+    def collect_weights(self, tensor_names: list[str] | None = None) -> list[tuple[str, torch.Tensor]]:
+        """``(name, tensor)`` for the named parameters (all when ``tensor_names`` is None)."""
+        self._require_model("collect_weights")
+        parameters = dict(self.model.named_parameters())
+        if tensor_names is None:
+            return list(parameters.items())
+        unknown = [n for n in tensor_names if n not in parameters]
+        if unknown:
+            raise ValueError(f"Unknown tensor names {unknown}; the model has {list(parameters)}.")
+        return [(name, parameters[name]) for name in tensor_names]
+
+    def collect_activations(
+        self,
+        layer_names: list[str],
+        dataset,
+        data_format: str | None = None,
+        split: str = "full",
+        batch_size: int = 128,
+    ) -> list[tuple[str, np.ndarray]]:
+        """The outputs of the named modules (see ``model.named_modules()``) for every row of ``dataset``."""
+        self._require_model("collect_activations")
+        modules = dict(self.model.named_modules())
+        unknown = [n for n in layer_names if n not in modules]
+        if unknown:
+            raise ValueError(f"Unknown layer names {unknown}; the model has {[n for n in modules if n]}.")
+        collected: dict[str, list[np.ndarray]] = {name: [] for name in layer_names}
+
+        def hook(name):
+            def record(module, inputs, output):
+                if isinstance(output, dict):
+                    output = next(iter(output.values()))
+                collected[name].append(output.detach().cpu().numpy())
+
+            return record
+
+        handles = [modules[name].register_forward_hook(hook(name)) for name in layer_names]
+        try:
+            data, _ = preprocess_for_prediction(
+                self.config_obj, dataset, self.training_set_metadata, data_format, split=split, include_outputs=False
+            )
+            self.backend.create_predictor(self.model, batch_size).batch_predict(data)
+        finally:
+            for handle in handles:
+                handle.remove()
+        return [(name, np.concatenate(collected[name])) for name in layer_names]
+
+    # -----------------------------------------------------------------------------------------------------
+    # Saving and loading
+
+    def save(self, save_path: str) -> None:
+        """Write the model folder: hyperparameters, training set metadata and safetensors weights."""
+        self._require_model("save")
+        os.makedirs(save_path, exist_ok=True)
+        self._save_config_and_metadata(save_path)
+        save_weights(self.model, os.path.join(save_path, MODEL_WEIGHTS_FILE_NAME))
+
+    def save_config(self, save_path: str) -> None:
+        """Write ``model_hyperparameters.json`` into ``save_path``."""
+        os.makedirs(save_path, exist_ok=True)
+        save_json(os.path.join(save_path, MODEL_HYPERPARAMETERS_FILE_NAME), self.config)
+
+    def _save_config_and_metadata(self, model_dir: str) -> None:
+        self.save_config(model_dir)
+        save_json(os.path.join(model_dir, TRAIN_SET_METADATA_FILE_NAME), self.training_set_metadata)
+
+    @staticmethod
+    def load(
+        model_dir: str,
+        logging_level: int = logging.ERROR,
+        backend: Any = None,
+        gpus: Any = None,
+        gpu_memory_limit: float | None = None,
+        allow_parallel_threads: bool = True,
+        callbacks: list | None = None,
+        from_checkpoint: bool = False,
+    ) -> LudwigModel:
+        """Load a model folder written by ``save``/``train`` (weights are read without unpickling)."""
+        hyperparameters = os.path.join(model_dir, MODEL_HYPERPARAMETERS_FILE_NAME)
+        if not os.path.exists(hyperparameters):
+            raise FileNotFoundError(
+                f"{model_dir} is not a Ludwig model folder: {MODEL_HYPERPARAMETERS_FILE_NAME} is missing."
+            )
+        with open(hyperparameters) as f:
+            config = json.load(f)
+        model = LudwigModel(config, logging_level, backend, gpus, gpu_memory_limit, allow_parallel_threads, callbacks)
+        with open(os.path.join(model_dir, TRAIN_SET_METADATA_FILE_NAME)) as f:
+            from ludwig.utils.backward_compatibility import upgrade_metadata
+
+            model.training_set_metadata = upgrade_metadata(json.load(f))
+        model.model = LudwigModel.create_model(model.config_obj, 42, model.training_set_metadata)
+        model.load_weights(model_dir, from_checkpoint)
+        return model
+
+    def load_weights(self, model_dir: str, from_checkpoint: bool = False) -> None:
+        """Load weights from ``model_dir`` (or its latest training checkpoint)."""
+        device = self.backend.device
+        if from_checkpoint:
+            Checkpoint(os.path.join(model_dir, TRAINING_CHECKPOINTS_DIR_PATH)).load_model_weights(
+                "latest", self.model, device
+            )
+        else:
+            load_weights(self.model, os.path.join(model_dir, MODEL_WEIGHTS_FILE_NAME), device)
+        self.model.to(device)
+
+    @staticmethod
+    def create_model(
+        config_obj: ModelConfig, random_seed: int = 42, training_set_metadata: dict[str, Any] | None = None
+    ) -> ECD:
+        """Build the ECD model for ``config_obj``; ``training_set_metadata`` supplies vocabularies and sizes."""
+        if training_set_metadata is None:
+            raise ValueError(
+                "create_model needs the training_set_metadata (vocabularies, vector sizes); preprocess the data first."
+            )
+        set_random_seed(random_seed)
+        return ECD(config_obj, training_set_metadata)
+
+    def free_gpu_memory(self) -> None:
+        """Move the model to the CPU and release cached GPU memory."""
+        if self.model is not None:
+            self.model.to("cpu")
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+    def is_merge_and_unload_set(self) -> bool:
+        """Whether an LLM adapter is merged on save; ECD models have no adapters."""
+        return False
+
+    def _save_description(
+        self,
+        run_dir: str,
+        dataset,
+        training_set,
+        validation_set,
+        test_set,
+        data_format,
+        random_seed: int,
+        experiment_name: str,
+    ) -> None:
+        def name(data):
+            return data if isinstance(data, str) else (None if data is None else type(data).__name__)
+
+        description = {
+            "ludwig_version": LUDWIG_VERSION,
+            "command": " ".join(sys.argv),
+            "experiment_name": experiment_name,
+            "random_seed": random_seed,
+            "dataset": name(dataset),
+            "training_set": name(training_set),
+            "validation_set": name(validation_set),
+            "test_set": name(test_set),
+            "data_format": data_format,
+            "config": self.config,
+            "torch_version": torch.__version__,
+            "compute": {"device": str(self.backend.device), "num_threads": torch.get_num_threads()},
+        }
+        save_json(os.path.join(run_dir, DESCRIPTION_FILE_NAME), description)
+
+    def _require_model(self, action: str) -> None:
+        if self.model is None or self.training_set_metadata is None:
+            raise ValueError(
+                f"Cannot {action}: the model is not trained or loaded yet. Call train() or LudwigModel.load() first."
+            )
+
+
+def _convert_return_type(predictions: pd.DataFrame | None, return_type: Any) -> Any:
+    if predictions is None:
+        return None
+    if return_type in (dict, "dict"):
+        return predictions.to_dict(orient="list")
+    return predictions
+
+
+def _log_data_summary(splits: PreprocessedSplits) -> None:
+    sizes = {
+        name: len(data) if data is not None else 0
+        for name, data in (("training", splits.training), ("validation", splits.validation), ("test", splits.test))
+    }
+    logger.info("Dataset sizes: %s", ", ".join(f"{k} {v}" for k, v in sizes.items()))
+
+
+def kfold_cross_validate(
+    num_folds: int,
+    config: dict | str,
+    dataset=None,
+    data_format: str | None = None,
+    skip_save_training_description: bool = False,
+    skip_save_training_statistics: bool = False,
+    skip_save_model: bool = False,
+    skip_save_progress: bool = False,
+    skip_save_log: bool = False,
+    skip_save_processed_input: bool = False,
+    skip_save_predictions: bool = False,
+    skip_save_eval_stats: bool = False,
+    skip_collect_predictions: bool = False,
+    skip_collect_overall_stats: bool = False,
+    output_directory: str = "results",
+    random_seed: int = 42,
+    gpus: Any = None,
+    gpu_memory_limit: float | None = None,
+    allow_parallel_threads: bool = True,
+    backend: Any = None,
+    logging_level: int = logging.INFO,
+    **kwargs,
+) -> tuple[dict, dict]:
+    """Train and evaluate on ``num_folds`` folds; returns ``(kfold_cv_stats, kfold_split_indices)``.
+
+    ``kfold_cv_stats`` holds each fold's test statistics under ``fold_<i>`` and, under ``overall``, the mean and
+    standard deviation of every scalar metric across folds (``<metric>_mean``, ``<metric>_std``).
+    """
+    from ludwig.data.dataset_loader import load_dataset
+
+    if not isinstance(num_folds, int) or num_folds < 2:
+        raise ValueError(f"num_folds must be an integer >= 2, found {num_folds!r}.")
+    if isinstance(config, str):
+        config = load_config_file(config)
+    df = load_dataset(dataset, data_format)
+    if len(df) < num_folds:
+        raise ValueError(f"Cannot make {num_folds} folds from {len(df)} rows.")
+    order = np.random.default_rng(random_seed).permutation(len(df))
+    folds = np.array_split(order, num_folds)
+    stats: dict[str, Any] = {}
+    indices: dict[str, Any] = {}
+    for i, test_index in enumerate(folds, start=1):
+        train_index = np.sort(np.concatenate([f for j, f in enumerate(folds, start=1) if j != i]))
+        test_index = np.sort(test_index)
+        model = LudwigModel(config, logging_level, backend, gpus, gpu_memory_limit, allow_parallel_threads)
+        eval_stats, _, _, _ = model.experiment(
+            training_set=df.iloc[train_index].reset_index(drop=True),
+            test_set=df.iloc[test_index].reset_index(drop=True),
+            experiment_name="kfold",
+            model_name=f"fold_{i}",
+            output_directory=output_directory,
+            skip_save_training_description=skip_save_training_description,
+            skip_save_training_statistics=skip_save_training_statistics,
+            skip_save_model=skip_save_model,
+            skip_save_progress=skip_save_progress,
+            skip_save_log=skip_save_log,
+            skip_save_processed_input=True,
+            skip_save_predictions=skip_save_predictions,
+            skip_save_eval_stats=skip_save_eval_stats,
+            skip_collect_predictions=True,
+            skip_collect_overall_stats=skip_collect_overall_stats,
+            random_seed=random_seed,
+        )
+        stats[f"fold_{i}"] = eval_stats
+        indices[f"fold_{i}"] = {"training_set": train_index.tolist(), "test_set": test_index.tolist()}
+    stats["overall"] = _aggregate_folds([stats[f"fold_{i}"] for i in range(1, num_folds + 1)])
+    return stats, indices
+
+
+def _aggregate_folds(fold_stats: list[dict]) -> dict[str, dict[str, float]]:
+    overall: dict[str, dict[str, float]] = {}
+    for feature in fold_stats[0]:
+        metrics = [k for k, v in fold_stats[0][feature].items() if isinstance(v, int | float)]
+        for metric in metrics:
+            values = np.array([fold[feature][metric] for fold in fold_stats], dtype=np.float64)
+            overall.setdefault(feature, {})[f"{metric}_mean"] = float(values.mean())
+            overall[feature][f"{metric}_std"] = float(values.std())
+    return overall
+
+
+__all__ = ["LudwigModel", "kfold_cross_validate"]

@@ -1,0 +1,76 @@
+"""Encoders for category inputs."""
+
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+from ludwig.constants import CATEGORY
+from ludwig.encoders.base import ENCODER_OUTPUT, Encoder
+from ludwig.encoders.registry import encoder_registry
+from ludwig.modules.embedding_modules import Embed
+
+
+@encoder_registry.register("dense", [CATEGORY])
+class CategoryEmbedEncoder(Encoder):
+    """A learned embedding per category value (``embedding_size`` capped at the vocabulary size)."""
+
+    def __init__(self, config, input_size: int, metadata: dict):
+        super().__init__(config, input_size, metadata)
+        vocab = metadata["idx2str"]
+        self.embed = Embed(
+            vocab,
+            min(config.embedding_size, len(vocab)) if not config.pretrained_embeddings else config.embedding_size,
+            embeddings_trainable=config.embeddings_trainable,
+            pretrained_embeddings=config.pretrained_embeddings,
+            embedding_initializer=config.embedding_initializer,
+            dropout=config.dropout,
+        )
+        self.output_size = self.embed.output_size
+
+    def forward(self, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {ENCODER_OUTPUT: self.embed(inputs)}
+
+
+@encoder_registry.register("sparse", [CATEGORY])
+class CategorySparseEncoder(Encoder):
+    """A one-hot embedding table (identity matrix), optionally trainable."""
+
+    def __init__(self, config, input_size: int, metadata: dict):
+        super().__init__(config, input_size, metadata)
+        vocab = metadata["idx2str"]
+        self.embed = Embed(
+            vocab,
+            len(vocab),
+            representation="sparse",
+            embeddings_trainable=config.embeddings_trainable,
+            dropout=config.dropout,
+        )
+        self.output_size = self.embed.output_size
+
+    def forward(self, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {ENCODER_OUTPUT: self.embed(inputs)}
+
+
+@encoder_registry.register("onehot", [CATEGORY])
+class CategoryOneHotEncoder(Encoder):
+    """The one-hot vector of the category index (no parameters)."""
+
+    def __init__(self, config, input_size: int, metadata: dict):
+        super().__init__(config, input_size, metadata)
+        self.output_size = metadata["vocab_size"]
+
+    def forward(self, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {ENCODER_OUTPUT: F.one_hot(inputs, self.output_size).float()}
+
+
+@encoder_registry.register("passthrough", [CATEGORY])
+class CategoryPassthroughEncoder(Encoder):
+    """The category index as a single float feature."""
+
+    def __init__(self, config, input_size: int, metadata: dict):
+        super().__init__(config, input_size, metadata)
+        self.output_size = 1
+
+    def forward(self, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {ENCODER_OUTPUT: inputs.float().unsqueeze(-1)}

@@ -1,0 +1,165 @@
+"""What every feature type provides: data handling (the mixin) and the torch modules around encoders/decoders.
+
+A feature type implements three pieces:
+
+* ``<Type>FeatureMixin``: ``get_feature_meta`` (vocabularies, statistics) computed once on the training split,
+  ``feature_data`` turning a cleaned raw column into a numpy array, and ``postprocess_predictions`` turning
+  model outputs back into data space. Column-wise and vectorised: no Python loop over rows.
+* ``<Type>InputFeature``: wraps the encoder.
+* ``<Type>OutputFeature``: owns the FC stack, the decoder, the loss and the metrics.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from ludwig.constants import LOGITS, PREDICTIONS
+from ludwig.decoders.registry import decoder_registry
+from ludwig.encoders.registry import encoder_registry
+from ludwig.modules.fully_connected import fc_stack_from_config
+from ludwig.modules.loss_modules import build_loss
+from ludwig.modules.metric_modules import MeanMetric, get_metric_classes
+
+
+class BaseFeatureMixin:
+    """Data handling of one feature type. All methods are static: metadata is plain data."""
+
+    type: ClassVar[str]
+
+    @staticmethod
+    def cast_column(column: pd.Series) -> pd.Series:
+        """Convert the raw column to the dtype ``feature_data`` expects; missing values stay missing."""
+        return column
+
+    @staticmethod
+    def get_feature_meta(config, column: pd.Series, is_input_feature: bool) -> dict[str, Any]:
+        """Statistics/vocabularies computed from the (cleaned) training rows of the column."""
+        return {}
+
+    @staticmethod
+    def feature_data(config, column: pd.Series, metadata: dict[str, Any]) -> np.ndarray:
+        """The preprocessed numpy array for the (cleaned) column."""
+        raise NotImplementedError
+
+    @staticmethod
+    def postprocess_predictions(
+        name: str, outputs: dict[str, np.ndarray], metadata: dict[str, Any], threshold: float | None = None
+    ) -> dict[str, Any]:
+        """Prediction columns (``<name>_predictions``, ``<name>_probabilities``...) in data space."""
+        return {f"{name}_{PREDICTIONS}": list(outputs[PREDICTIONS])}
+
+    @staticmethod
+    def overall_statistics(
+        outputs: dict[str, np.ndarray], targets: np.ndarray, metadata: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Whole-dataset statistics for ``test_statistics.json`` beyond the metrics (confusion matrix...)."""
+        return {}
+
+
+class InputFeature(nn.Module):
+    """An input feature: converts its batch tensor to the encoder's input and runs the encoder.
+
+    Args:
+        config: the feature's config section.
+        metadata: the feature's ``training_set_metadata`` entry.
+        encoder: an encoder module to share (for ``tied`` features); built from the config when None.
+    """
+
+    def __init__(self, config, metadata: dict[str, Any], encoder: nn.Module | None = None):
+        super().__init__()
+        self.config = config
+        self.name = config.name
+        self.proc_column = config.proc_column
+        if encoder is None:
+            encoder_cls = encoder_registry.for_type(config.type)[config.encoder.type]
+            encoder = encoder_cls(config.encoder, self.input_size(metadata), metadata)
+        self.encoder_obj = encoder
+
+    @staticmethod
+    def input_size(metadata: dict[str, Any]) -> int:
+        """Size of the last dimension of the encoder input."""
+        return 1
+
+    @property
+    def output_size(self) -> int:
+        return self.encoder_obj.output_size
+
+    def prepare(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Turn the batch tensor into what the encoder expects (dtype, shape)."""
+        return inputs
+
+    def forward(self, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        return self.encoder_obj(self.prepare(inputs))
+
+
+class OutputFeature(nn.Module):
+    """An output feature: FC stack, decoder, loss and metrics.
+
+    Args:
+        config: the feature's config section.
+        metadata: the feature's ``training_set_metadata`` entry.
+        input_size: size of the combiner output plus the hidden sizes of the features it depends on.
+    """
+
+    def __init__(self, config, metadata: dict[str, Any], input_size: int):
+        super().__init__()
+        self.config = config
+        self.name = config.name
+        self.proc_column = config.proc_column
+        decoder_config = config.decoder
+        self.fc_stack = fc_stack_from_config(input_size, decoder_config, prefix="fc_")
+        decoder_cls = decoder_registry.for_type(config.type)[decoder_config.type]
+        self.decoder_obj = decoder_cls(decoder_config, self.fc_stack.output_size, metadata)
+        self.loss_fn = build_loss(self.loss_config(config, metadata))
+        self.loss_weight = config.loss.weight
+        self.metric_classes = get_metric_classes(config.type)
+        self.metrics: dict[str, Any] = {}
+        self.reset_metrics()
+
+    @property
+    def hidden_size(self) -> int:
+        return self.fc_stack.output_size
+
+    def loss_config(self, config, metadata: dict[str, Any]):
+        """The loss section as the loss module needs it (types override to resolve labels to indices)."""
+        return config.loss
+
+    def forward(self, hidden: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Returns the decoder's ``logits`` and the FC stack's ``last_hidden`` (read by dependent outputs)."""
+        last_hidden = self.fc_stack(hidden)
+        return {LOGITS: self.decoder_obj(last_hidden), "last_hidden": last_hidden}
+
+    def predictions(self, logits: torch.Tensor) -> dict[str, torch.Tensor]:
+        """``predictions`` plus, for classifiers, ``probabilities``."""
+        raise NotImplementedError
+
+    def target_tensor(self, targets: torch.Tensor) -> torch.Tensor:
+        """Convert the batch's target tensor to what the loss and metrics compare against."""
+        return targets
+
+    def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return self.loss_fn(logits, self.target_tensor(targets))
+
+    def reset_metrics(self) -> None:
+        self.metrics = {name: cls() for name, cls in self._metric_instances_spec().items()}
+        self.metrics["loss"] = MeanMetric()
+
+    def _metric_instances_spec(self) -> dict[str, Any]:
+        return dict(self.metric_classes)
+
+    def update_metrics(self, targets: torch.Tensor, outputs: dict[str, torch.Tensor], loss: torch.Tensor) -> None:
+        """Accumulate every metric over one batch. ``outputs`` holds logits, predictions and probabilities."""
+        target = self.target_tensor(targets)
+        for name, metric in self.metrics.items():
+            if name == "loss":
+                metric.update(loss.detach(), batch_size=len(target))
+            else:
+                metric.update(outputs[metric.input_key].detach(), target)
+
+    def get_metrics(self) -> dict[str, float]:
+        return {name: float(metric.compute()) for name, metric in self.metrics.items()}

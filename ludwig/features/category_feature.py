@@ -1,0 +1,153 @@
+"""Category features: a vocabulary of string values ordered by frequency."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ludwig.constants import CATEGORY, LOGITS, PREDICTIONS, PROBABILITIES, PROBABILITY, UNKNOWN_SYMBOL
+from ludwig.error import InputDataError
+from ludwig.features.base_feature import BaseFeatureMixin, InputFeature, OutputFeature
+from ludwig.features.feature_registries import register_feature
+from ludwig.utils.metrics_utils import ConfusionMatrix
+
+logger = logging.getLogger(__name__)
+
+
+def category_strings(column: pd.Series, lowercase: bool) -> pd.Series:
+    """The column as stripped strings; numbers like 3.0 read from CSV become "3"."""
+    if pd.api.types.is_float_dtype(column) and (column.dropna() % 1 == 0).all():
+        column = column.astype("Int64")
+    strings = column.astype(str).str.strip()
+    return strings.str.lower() if lowercase else strings
+
+
+class CategoryFeatureMixin(BaseFeatureMixin):
+    type = CATEGORY
+
+    @staticmethod
+    def cast_column(column: pd.Series) -> pd.Series:
+        return column
+
+    @staticmethod
+    def get_feature_meta(config, column: pd.Series, is_input_feature: bool) -> dict[str, Any]:
+        preprocessing = config.preprocessing
+        strings = category_strings(column, preprocessing.lowercase)
+        counts = strings.value_counts()
+        # Most frequent first; ties broken by value so the vocabulary is deterministic.
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        explicit_vocab = getattr(preprocessing, "vocab", None)
+        if explicit_vocab:
+            vocab = [str(v) for v in explicit_vocab]
+        else:
+            vocab = [value for value, _ in ordered[: preprocessing.most_common]]
+        truncated = len(ordered) > len(vocab) or bool(explicit_vocab)
+        if is_input_feature or truncated:
+            vocab = [UNKNOWN_SYMBOL] + [v for v in vocab if v != UNKNOWN_SYMBOL]
+        if not is_input_feature and len(counts) <= 1:
+            raise InputDataError(
+                config.column,
+                CATEGORY,
+                f"an output category needs at least 2 distinct values, found {list(counts.index)}.",
+            )
+        freq = dict(ordered)
+        return {
+            "idx2str": vocab,
+            "str2idx": {value: i for i, value in enumerate(vocab)},
+            "str2freq": {value: int(freq.get(value, 0)) for value in vocab},
+            "vocab_size": len(vocab),
+        }
+
+    @staticmethod
+    def feature_data(config, column: pd.Series, metadata: dict[str, Any]) -> np.ndarray:
+        strings = category_strings(column, config.preprocessing.lowercase)
+        indices = strings.map(metadata["str2idx"])
+        unseen = indices.isna()
+        if unseen.any():
+            fallback = metadata["str2idx"].get(UNKNOWN_SYMBOL, 0)
+            logger.debug(
+                'Category "%s": %d values not in the vocabulary mapped to index %d.',
+                config.name,
+                int(unseen.sum()),
+                fallback,
+            )
+            indices = indices.fillna(fallback)
+        return indices.to_numpy(dtype=np.int64)
+
+    @staticmethod
+    def postprocess_predictions(
+        name: str, outputs: dict[str, np.ndarray], metadata: dict[str, Any], threshold: float | None = None
+    ) -> dict[str, Any]:
+        vocab = np.asarray(metadata["idx2str"], dtype=object)
+        columns: dict[str, Any] = {f"{name}_{PREDICTIONS}": vocab[outputs[PREDICTIONS].astype(np.int64)]}
+        if PROBABILITIES in outputs:
+            probabilities = outputs[PROBABILITIES].astype(np.float64)
+            columns[f"{name}_{PROBABILITIES}"] = list(probabilities)
+            columns[f"{name}_{PROBABILITY}"] = probabilities.max(axis=1)
+            for i, label in enumerate(vocab):
+                columns[f"{name}_{PROBABILITIES}_{label}"] = probabilities[:, i]
+        return columns
+
+    @staticmethod
+    def overall_statistics(
+        outputs: dict[str, np.ndarray], targets: np.ndarray, metadata: dict[str, Any]
+    ) -> dict[str, Any]:
+        matrix = ConfusionMatrix(
+            targets.astype(np.int64), outputs[PREDICTIONS].astype(np.int64), labels=list(metadata["idx2str"])
+        )
+        return {
+            "confusion_matrix": matrix.cm,
+            "overall_stats": matrix.stats(),
+            "per_class_stats": matrix.per_class_stats(),
+        }
+
+
+class CategoryInputFeature(InputFeature):
+    def prepare(self, inputs: torch.Tensor) -> torch.Tensor:
+        return inputs.long()
+
+
+class CategoryOutputFeature(OutputFeature):
+    def loss_config(self, config, metadata: dict[str, Any]):
+        """Resolve ``class_weights`` given as {label: weight} into a list ordered by class index."""
+        loss = config.loss.copy()
+        weights = getattr(loss, "class_weights", None)
+        if isinstance(weights, dict):
+            unknown = sorted(set(map(str, weights)) - set(metadata["str2idx"]))
+            if unknown:
+                raise InputDataError(
+                    config.column,
+                    CATEGORY,
+                    f"loss.class_weights names unknown classes {unknown}; classes are {metadata['idx2str']}.",
+                )
+            by_label = {str(k): float(v) for k, v in weights.items()}
+            loss.class_weights = [by_label.get(label, 1.0) for label in metadata["idx2str"]]
+        elif isinstance(weights, list) and len(weights) != metadata["vocab_size"]:
+            raise InputDataError(
+                config.column,
+                CATEGORY,
+                f"loss.class_weights has {len(weights)} values but there are "
+                f"{metadata['vocab_size']} classes {metadata['idx2str']}.",
+            )
+        return loss
+
+    def _metric_instances_spec(self) -> dict[str, Any]:
+        spec = dict(self.metric_classes)
+        if "hits_at_k" in spec:
+            top_k = self.config.top_k
+            spec["hits_at_k"] = lambda cls=spec["hits_at_k"]: cls(k=top_k)
+        return spec
+
+    def predictions(self, logits: torch.Tensor) -> dict[str, torch.Tensor]:
+        probabilities = torch.softmax(logits, dim=-1)
+        return {PREDICTIONS: probabilities.argmax(dim=-1), PROBABILITIES: probabilities, LOGITS: logits}
+
+    def target_tensor(self, targets: torch.Tensor) -> torch.Tensor:
+        return targets.long()
+
+
+register_feature(CATEGORY, CategoryFeatureMixin, CategoryInputFeature, CategoryOutputFeature)

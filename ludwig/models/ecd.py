@@ -1,0 +1,130 @@
+"""The encoder-combiner-decoder model."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import torch
+from torch import nn
+
+from ludwig.combiners.registry import combiner_registry
+from ludwig.features.feature_registries import input_type_registry, load_all_features, output_type_registry
+
+
+def module_key(name: str) -> str:
+    """A feature name made safe as an ``nn.ModuleDict`` key (no dots)."""
+    return re.sub(r"[^0-9A-Za-z_]", "_", name)
+
+
+def _load_components() -> None:
+    load_all_features()
+    import ludwig.combiners.concat  # noqa: F401
+    import ludwig.decoders.generic_decoders  # noqa: F401
+    import ludwig.encoders.category_encoders  # noqa: F401
+    import ludwig.encoders.generic_encoders  # noqa: F401
+
+
+def dependency_order(output_features: list) -> list:
+    """Output features sorted so each comes after the features it depends on."""
+    by_name = {f.name: f for f in output_features}
+    ordered, visiting, done = [], set(), set()
+
+    def visit(feature):
+        if feature.name in done:
+            return
+        if feature.name in visiting:
+            raise ValueError(f"output_features: dependency cycle through {feature.name!r}.")
+        visiting.add(feature.name)
+        for dependency in feature.dependencies:
+            visit(by_name[dependency])
+        visiting.discard(feature.name)
+        done.add(feature.name)
+        ordered.append(feature)
+
+    for feature in output_features:
+        visit(feature)
+    return ordered
+
+
+class ECD(nn.Module):
+    """Input features (encoders) -> combiner -> output features (decoders).
+
+    Args:
+        config: the validated ``ModelConfig``.
+        training_set_metadata: metadata of every feature, keyed by feature name.
+    """
+
+    def __init__(self, config, training_set_metadata: dict[str, Any]):
+        super().__init__()
+        _load_components()
+        self.config = config
+        self.input_features = nn.ModuleDict()
+        for feature in config.input_features:
+            tied = self.input_features[module_key(feature.tied)].encoder_obj if feature.tied else None
+            feature_cls = input_type_registry[feature.type]
+            self.input_features[module_key(feature.name)] = feature_cls(
+                feature, training_set_metadata[feature.name], encoder=tied
+            )
+        input_sizes = {f.name: f.output_size for f in self.input_features.values()}
+        self.combiner = combiner_registry[config.combiner.type](config.combiner, input_sizes)
+        self.output_features = nn.ModuleDict()
+        for feature in dependency_order(config.output_features):
+            input_size = self.combiner.output_size + sum(
+                self.output_features[module_key(d)].hidden_size for d in feature.dependencies
+            )
+            feature_cls = output_type_registry[feature.type]
+            self.output_features[module_key(feature.name)] = feature_cls(
+                feature, training_set_metadata[feature.name], input_size
+            )
+
+    def forward(self, inputs: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]:
+        """Map a batch (``proc_column`` -> tensor) to each output feature's ``logits`` and ``last_hidden``."""
+        encoder_outputs = {
+            feature.name: feature(inputs[feature.proc_column]) for feature in self.input_features.values()
+        }
+        combined = self.combiner(encoder_outputs)["combiner_output"]
+        outputs: dict[str, dict[str, torch.Tensor]] = {}
+        for feature in self.output_features.values():
+            hidden = combined
+            if feature.config.dependencies:
+                hidden = torch.cat(
+                    [combined] + [outputs[d]["last_hidden"] for d in feature.config.dependencies], dim=-1
+                )
+            outputs[feature.name] = feature(hidden)
+        return outputs
+
+    def predictions(self, outputs: dict[str, dict[str, torch.Tensor]]) -> dict[str, dict[str, torch.Tensor]]:
+        """Predictions (and probabilities) of every output feature from ``forward``'s outputs."""
+        return {
+            feature.name: feature.predictions(outputs[feature.name]["logits"])
+            for feature in self.output_features.values()
+        }
+
+    def train_loss(
+        self,
+        inputs: dict[str, torch.Tensor],
+        outputs: dict[str, dict[str, torch.Tensor]],
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The weighted sum of the output features' losses, and each one's loss."""
+        losses = {
+            feature.name: feature.loss(outputs[feature.name]["logits"], inputs[feature.proc_column])
+            for feature in self.output_features.values()
+        }
+        total = sum(self.output_features[module_key(name)].loss_weight * loss for name, loss in losses.items())
+        return total, losses
+
+    def regularization_loss(self, regularization_type: str | None, regularization_lambda: float) -> torch.Tensor:
+        """L1/L2 penalty over the trainable weights."""
+        if not regularization_type or regularization_lambda == 0:
+            return torch.zeros(())
+        params = [p for p in self.parameters() if p.requires_grad]
+        l1 = sum(p.abs().sum() for p in params) if regularization_type in ("l1", "l1_l2") else 0.0
+        l2 = sum(p.pow(2).sum() for p in params) if regularization_type in ("l2", "l1_l2") else 0.0
+        return regularization_lambda * (l1 + l2)
+
+    def output_feature(self, name: str):
+        return self.output_features[module_key(name)]
+
+    def input_feature(self, name: str):
+        return self.input_features[module_key(name)]

@@ -1,0 +1,187 @@
+"""Losses of the output features, registered by the ``type`` of their config section.
+
+Each loss is built from its config object (``ludwig.schema.features.loss``) and maps ``(preds, target)`` to a
+scalar: the mean over the batch. Classification losses take logits, never probabilities.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ludwig.utils.registry import Registry
+
+loss_registry: Registry[type[nn.Module]] = Registry("loss")
+
+# Keeps relative errors finite when a target is 0 (the same floor as torchmetrics' percentage errors).
+PERCENTAGE_EPSILON = 1.17e-06
+
+
+def build_loss(config) -> nn.Module:
+    """Build the loss module registered under ``config.type``.
+
+    For ``softmax_cross_entropy`` the caller must first turn a ``class_weights`` mapping {label: weight} into a
+    list ordered by class index.
+    """
+    return loss_registry[config.type](config)
+
+
+def relative_errors(preds: Tensor, target: Tensor) -> Tensor:
+    """Elementwise ``(target - preds) / |target|``, with ``|target|`` floored at :data:`PERCENTAGE_EPSILON`."""
+    return (target - preds) / target.abs().clamp_min(PERCENTAGE_EPSILON)
+
+
+def mean_confidence_penalty(probabilities: Tensor) -> Tensor:
+    """Mean over rows of ``(log C - H(p)) / log C``: 0 for uniform predictions, 1 for one-hot ones.
+
+    Args:
+        probabilities: (N, C) rows of class probabilities.
+    """
+    max_entropy = math.log(probabilities.shape[-1])
+    entropy = -(probabilities * torch.log(probabilities.clamp_min(1e-10))).sum(dim=-1)
+    return ((max_entropy - entropy) / max_entropy).mean()
+
+
+class _LossModule(nn.Module):
+    """A loss built from its config section."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+
+
+class _ClassificationLoss(_LossModule):
+    """A loss over class probabilities that supports ``robust_lambda`` and ``confidence_penalty``.
+
+    With C classes the robust loss is ``(1 - λ) * loss + λ / C``, the loss of a uniform prediction mixed in.
+    The penalty adds ``confidence_penalty * mean_confidence_penalty(p)``, i.e. subtracts
+    ``confidence_penalty / log C`` times the mean entropy of the predictions (plus a constant), which rewards
+    less confident predictions.
+    """
+
+    def num_classes(self, preds: Tensor) -> int:
+        """The number of classes C predicted by the logits ``preds``."""
+        raise NotImplementedError
+
+    def probabilities(self, preds: Tensor) -> Tensor:
+        """The (N, C) class probabilities given by the logits ``preds``."""
+        raise NotImplementedError
+
+    def regularise(self, loss: Tensor, preds: Tensor) -> Tensor:
+        robust_lambda = self.config.robust_lambda
+        if robust_lambda > 0:
+            loss = (1 - robust_lambda) * loss + robust_lambda / self.num_classes(preds)
+        if self.config.confidence_penalty > 0:
+            loss = loss + self.config.confidence_penalty * mean_confidence_penalty(self.probabilities(preds))
+        return loss
+
+
+@loss_registry.register("mean_squared_error")
+class MSELoss(_LossModule):
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        return F.mse_loss(preds, target.to(preds.dtype))
+
+
+@loss_registry.register("mean_absolute_error")
+class MAELoss(_LossModule):
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        return F.l1_loss(preds, target.to(preds.dtype))
+
+
+@loss_registry.register("mean_absolute_percentage_error")
+class MAPELoss(_LossModule):
+    """Mean of ``|target - preds| / |target|`` (a fraction, not multiplied by 100)."""
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        return relative_errors(preds, target.to(preds.dtype)).abs().mean()
+
+
+@loss_registry.register("root_mean_squared_error")
+class RMSELoss(_LossModule):
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        return F.mse_loss(preds, target.to(preds.dtype)).sqrt()
+
+
+@loss_registry.register("root_mean_squared_percentage_error")
+class RMSPELoss(_LossModule):
+    """Square root of the mean of ``((target - preds) / |target|) ** 2``."""
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        return relative_errors(preds, target.to(preds.dtype)).square().mean().sqrt()
+
+
+@loss_registry.register("huber")
+class HuberLoss(_LossModule):
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        return F.huber_loss(preds, target.to(preds.dtype), delta=self.config.delta)
+
+
+@loss_registry.register("binary_weighted_cross_entropy")
+class BWCEWithLogitsLoss(_ClassificationLoss):
+    """Binary cross entropy on logits (N,) against 0/1 targets (N,).
+
+    ``positive_class_weight`` multiplies the loss of positive targets (``pos_weight`` of
+    ``binary_cross_entropy_with_logits``). ``robust_lambda`` and ``confidence_penalty`` act on the two-class
+    distribution (1 - p, p).
+    """
+
+    def __init__(self, config):
+        super().__init__(config)
+        weight = config.positive_class_weight
+        self.register_buffer("pos_weight", None if weight is None else torch.tensor(weight), persistent=False)
+
+    def num_classes(self, preds: Tensor) -> int:
+        return 2
+
+    def probabilities(self, preds: Tensor) -> Tensor:
+        probability = torch.sigmoid(preds)
+        return torch.stack([1 - probability, probability], dim=-1)
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        pos_weight = None if self.pos_weight is None else self.pos_weight.to(preds.dtype)
+        loss = F.binary_cross_entropy_with_logits(preds, target.to(preds.dtype), pos_weight=pos_weight)
+        return self.regularise(loss, preds)
+
+
+@loss_registry.register("softmax_cross_entropy")
+class SoftmaxCrossEntropyLoss(_ClassificationLoss):
+    """Cross entropy of logits (N, C) against class indices (N,) or target distributions (N, C).
+
+    ``class_weights`` (a list by class index) and ``label_smoothing`` follow ``torch.nn.functional.cross_entropy``:
+    with class indices the weighted mean divides by the summed weights of the targets. With
+    ``class_similarities`` and ``class_similarities_temperature > 0`` a class index ``y`` becomes the soft target
+    ``softmax(class_similarities[y] / temperature)``; with temperature 0 the similarities are unused.
+    """
+
+    def __init__(self, config):
+        super().__init__(config)
+        weights = config.class_weights
+        self.register_buffer(
+            "class_weights", None if weights is None else torch.tensor(weights, dtype=torch.float32), persistent=False
+        )
+        similarities = config.class_similarities
+        temperature = config.class_similarities_temperature
+        soft_targets = None
+        if similarities is not None and temperature > 0:
+            soft_targets = torch.softmax(torch.tensor(similarities, dtype=torch.float32) / temperature, dim=-1)
+        self.register_buffer("soft_targets", soft_targets, persistent=False)
+
+    def num_classes(self, preds: Tensor) -> int:
+        return preds.shape[-1]
+
+    def probabilities(self, preds: Tensor) -> Tensor:
+        return torch.softmax(preds, dim=-1)
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        if target.is_floating_point():
+            target = target.to(preds.dtype)
+        elif self.soft_targets is not None:
+            target = self.soft_targets[target.long()].to(preds.dtype)
+        else:
+            target = target.long()
+        weights = None if self.class_weights is None else self.class_weights.to(preds.dtype)
+        loss = F.cross_entropy(preds, target, weight=weights, label_smoothing=self.config.label_smoothing)
+        return self.regularise(loss, preds)

@@ -1,0 +1,179 @@
+"""The learning rate schedule: linear warmup, then a decay, with reductions when a metric plateaus.
+
+The learning rate is a pure function of the step count, the number of reductions so far and the base learning
+rate, so a schedule resumed from :meth:`LRScheduler.state_dict` continues exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, Literal
+
+import torch
+
+from ludwig.schema.lr_scheduler import LRSchedulerConfig
+from ludwig.utils.registry import Registry
+
+Objective = Literal["minimize", "maximize"]
+
+DecayFn = Callable[[float, int, int, LRSchedulerConfig], float]
+"""``(base_lr, steps since warmup ended, steps the decay spans, config) -> learning rate``."""
+
+decay_registry: Registry[DecayFn] = Registry("learning rate decay")
+
+
+@decay_registry.register("linear")
+def linear_decay(base_lr: float, step: int, span: int, config: LRSchedulerConfig) -> float:
+    """Straight line from ``base_lr`` to 0, reached at the last training step."""
+    return base_lr * max(0.0, (span - step) / span)
+
+
+@decay_registry.register("exponential")
+def exponential_decay(base_lr: float, step: int, span: int, config: LRSchedulerConfig) -> float:
+    """``base_lr * decay_rate ** (step / decay_steps)``, the exponent floored when ``staircase``."""
+    exponent = step // config.decay_steps if config.staircase else step / config.decay_steps
+    return base_lr * config.decay_rate**exponent
+
+
+@decay_registry.register("cosine")
+def cosine_decay(base_lr: float, step: int, span: int, config: LRSchedulerConfig) -> float:
+    """Half cosine from ``base_lr`` down to ``eta_min``.
+
+    With ``t_0`` the cosine restarts every period (``t_0`` steps, then multiplied by ``t_mult`` after each restart);
+    without it a single cosine spans the training steps after warmup.
+    """
+    if config.t_0:
+        position, period = _restart_position(step, config.t_0, config.t_mult)
+    else:
+        position, period = min(step, span), span
+    return config.eta_min + (base_lr - config.eta_min) * (1 + math.cos(math.pi * position / period)) / 2
+
+
+def _restart_position(step: int, t_0: int, t_mult: int) -> tuple[int, int]:
+    """Steps into the current cosine period, and that period's length."""
+    if t_mult == 1:
+        return step % t_0, t_0
+    period = t_0
+    while step >= period:
+        step -= period
+        period *= t_mult
+    return step, period
+
+
+def num_warmup_steps(config: LRSchedulerConfig, steps_per_checkpoint: int, total_steps: int) -> int:
+    """Warmup length in steps: the larger of ``warmup_evaluations`` and ``warmup_fraction``, rounded up."""
+    by_evaluations = config.warmup_evaluations * steps_per_checkpoint
+    by_fraction = config.warmup_fraction * total_steps
+    # Rounding first keeps float noise (0.1 * 30 = 3.0000000000000004) from adding a step.
+    return math.ceil(round(max(by_evaluations, by_fraction), 6))
+
+
+class LRScheduler:
+    """Sets the learning rate of every optimizer param group, step by step.
+
+    The learning rate at step ``s`` (the number of :meth:`step` calls so far) is ``base * s / W`` during the ``W``
+    warmup steps, then the ``decay`` of ``base`` evaluated ``s - W`` steps after warmup. ``base`` is the param
+    group's learning rate at construction times ``reduce_on_plateau_rate`` to the number of reductions so far.
+
+    Args:
+        config: the ``trainer.learning_rate_scheduler`` section.
+        optimizer: the optimizer whose param group learning rates are the base learning rates.
+        steps_per_checkpoint: optimizer steps between evaluations (for ``warmup_evaluations``).
+        total_steps: optimizer steps of the whole training (for ``warmup_fraction`` and the linear and cosine decays).
+    """
+
+    def __init__(
+        self, config: LRSchedulerConfig, optimizer: torch.optim.Optimizer, steps_per_checkpoint: int, total_steps: int
+    ):
+        self.config = config
+        self.optimizer = optimizer
+        self.num_warmup_steps = num_warmup_steps(config, steps_per_checkpoint, total_steps)
+        self._decay_span = max(1, total_steps - self.num_warmup_steps)
+        self._decay = decay_registry[config.decay] if config.decay else None
+        self.base_lrs = [float(group["lr"]) for group in optimizer.param_groups]
+        self.num_steps = 0
+        self.num_reductions = 0
+        self.best_metric: float | None = None
+        self.evals_without_improvement = 0
+        self._apply()
+
+    def step(self) -> None:
+        """Advance the schedule by one optimizer step; call it after every ``optimizer.step()``."""
+        self.num_steps += 1
+        self._apply()
+
+    def eval_step(self, metric_value: float, objective: Objective) -> bool:
+        """Record the watched metric after an evaluation; reduce the learning rate on a plateau.
+
+        After ``reduce_on_plateau_patience`` evaluations in a row without improving on the best value, the base
+        learning rate is multiplied by ``reduce_on_plateau_rate``, at most ``reduce_on_plateau`` times in all.
+
+        Args:
+            metric_value: the value of ``reduce_eval_metric`` on ``reduce_eval_split``.
+            objective: ``"minimize"`` or ``"maximize"``, whichever makes the metric better.
+
+        Returns:
+            Whether the learning rate was reduced.
+        """
+        if objective not in ("minimize", "maximize"):
+            raise ValueError(f"Expected objective 'minimize' or 'maximize', found {objective!r}.")
+        if not self.config.reduce_on_plateau:
+            return False
+        if self._improves(metric_value, objective):
+            self.best_metric = float(metric_value)
+            self.evals_without_improvement = 0
+            return False
+        self.evals_without_improvement += 1
+        if (
+            self.evals_without_improvement < self.config.reduce_on_plateau_patience
+            or self.num_reductions >= self.config.reduce_on_plateau
+        ):
+            return False
+        self.num_reductions += 1
+        self.evals_without_improvement = 0
+        self._apply()
+        return True
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rate of each param group, as set for the next optimizer step."""
+        return list(self._last_lrs)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The progress of the schedule, as JSON-serialisable data."""
+        return {
+            "num_steps": self.num_steps,
+            "num_reductions": self.num_reductions,
+            "best_metric": self.best_metric,
+            "evals_without_improvement": self.evals_without_improvement,
+            "base_lrs": list(self.base_lrs),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Resume the schedule from :meth:`state_dict` and set the optimizer's learning rates accordingly."""
+        self.num_steps = state["num_steps"]
+        self.num_reductions = state["num_reductions"]
+        self.best_metric = state["best_metric"]
+        self.evals_without_improvement = state["evals_without_improvement"]
+        self.base_lrs = list(state["base_lrs"])
+        self._apply()
+
+    def _improves(self, value: float, objective: Objective) -> bool:
+        if math.isnan(value):
+            return False
+        if self.best_metric is None:
+            return True
+        return value < self.best_metric if objective == "minimize" else value > self.best_metric
+
+    def _lr(self, base_lr: float) -> float:
+        base = base_lr * self.config.reduce_on_plateau_rate**self.num_reductions
+        if self.num_steps < self.num_warmup_steps:
+            return base * self.num_steps / self.num_warmup_steps
+        if self._decay is None:
+            return base
+        return self._decay(base, self.num_steps - self.num_warmup_steps, self._decay_span, self.config)
+
+    def _apply(self) -> None:
+        self._last_lrs = [self._lr(base_lr) for base_lr in self.base_lrs]
+        for group, lr in zip(self.optimizer.param_groups, self._last_lrs):
+            group["lr"] = lr

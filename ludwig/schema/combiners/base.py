@@ -1,0 +1,27 @@
+"""Combiner config sections, registered by name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ludwig.schema import utils as su
+from ludwig.schema.common_fields import CombinerFCConfig
+from ludwig.utils.registry import Registry
+
+combiner_config_registry: Registry = Registry("combiner")
+
+
+def CombinerField() -> su.BaseConfig:
+    return su.TypeSelection(
+        combiner_config_registry, "concat", description="How encoder outputs are combined; selected by `type`."
+    )
+
+
+@combiner_config_registry.register("concat")
+@dataclass
+class ConcatCombinerConfig(CombinerFCConfig):
+    """Concatenates the encoder outputs, then applies an optional fully connected stack."""
+
+    type: str = su.ProtectedString("concat")
+    flatten_inputs: bool = su.Boolean(False, description="Flatten inputs of rank > 2 before concatenating.")
+    residual: bool = su.Boolean(False, description="Add residual connections between the FC layers.")

@@ -1,0 +1,74 @@
+"""Field groups shared by several sections (fully connected stacks, feature preprocessing basics)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ludwig.schema import utils as su
+
+ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "leakyRelu", "gelu", "selu", "softplus", "linear", None]
+NORMS = ["batch", "layer", "ghost", None]
+INITIALIZERS = [
+    "xavier_uniform",
+    "xavier_normal",
+    "kaiming_uniform",
+    "kaiming_normal",
+    "uniform",
+    "normal",
+    "constant",
+    "zeros",
+    "ones",
+    "orthogonal",
+    "identity",
+]
+REDUCE_OPTIONS = ["sum", "mean", "avg", "max", "concat", "last", None]
+
+
+def _fc_stack_fields(prefix: str, output_size: int) -> list[tuple[str, Any, Any]]:
+    """Fields of a fully connected stack; per-layer keys take ``prefix`` (decoders write ``fc_output_size``)."""
+    return [
+        (
+            "fc_layers",
+            list | None,
+            su.List(default=None, allow_none=True, description="Per-layer dicts overriding the stack defaults."),
+        ),
+        ("num_fc_layers", int, su.NonNegativeInteger(0, description="Number of stacked fully connected layers.")),
+        (f"{prefix}output_size", int, su.PositiveInteger(output_size, description="Output size of each layer.")),
+        (f"{prefix}use_bias", bool, su.Boolean(True, description="Whether the layers use a bias vector.")),
+        (
+            f"{prefix}weights_initializer",
+            str,
+            su.StringOptions(INITIALIZERS, "xavier_uniform", description="Initializer of the weight matrices."),
+        ),
+        (
+            f"{prefix}bias_initializer",
+            str,
+            su.StringOptions(INITIALIZERS, "zeros", description="Initializer of the bias vectors."),
+        ),
+        (
+            f"{prefix}norm",
+            str | None,
+            su.StringOptions(NORMS, None, allow_none=True, description="Normalization after each layer."),
+        ),
+        (
+            f"{prefix}norm_params",
+            dict | None,
+            su.Dict(None, allow_none=True, description="Parameters of the normalization layer."),
+        ),
+        (
+            f"{prefix}activation",
+            str | None,
+            su.StringOptions(ACTIVATIONS, "relu", allow_none=True, description="Activation after each layer."),
+        ),
+        (f"{prefix}dropout", float, su.FloatRange(0.0, description="Dropout probability after each layer.")),
+    ]
+
+
+FCStackConfig = dataclasses.make_dataclass("FCStackConfig", _fc_stack_fields("fc_", 256), bases=(su.BaseConfig,))
+FCStackConfig.__doc__ = "Fully connected stack options, ``fc_``-prefixed (decoders, combiners)."
+FCStackConfig.__module__ = __name__
+
+CombinerFCConfig = dataclasses.make_dataclass("CombinerFCConfig", _fc_stack_fields("", 256), bases=(su.BaseConfig,))
+CombinerFCConfig.__doc__ = "Fully connected stack options as the concat-style combiners name them."
+CombinerFCConfig.__module__ = __name__

@@ -1,0 +1,62 @@
+"""Decoder config sections for the tabular output types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ludwig.constants import BINARY, CATEGORY, NUMBER, VECTOR
+from ludwig.schema import utils as su
+from ludwig.schema.common_fields import ACTIVATIONS, INITIALIZERS, FCStackConfig
+from ludwig.utils.registry import TypedRegistry
+
+decoder_config_registry: TypedRegistry = TypedRegistry("decoder")
+
+DEFAULT_DECODERS = {BINARY: "regressor", NUMBER: "regressor", CATEGORY: "classifier", VECTOR: "projector"}
+
+
+def DecoderField(feature_type: str) -> su.BaseConfig:
+    """The ``decoder`` section of an output feature of ``feature_type``."""
+    return su.TypeSelection(
+        decoder_config_registry.for_type(feature_type),
+        DEFAULT_DECODERS[feature_type],
+        description=f"Decoder producing the {feature_type} output; selected by `type`.",
+    )
+
+
+@dataclass
+class _ProjectionConfig(FCStackConfig):
+    use_bias: bool = su.Boolean(True, description="Whether the output projection uses a bias.")
+    weights_initializer: str = su.StringOptions(
+        INITIALIZERS, "xavier_uniform", description="Initializer of the output projection."
+    )
+    bias_initializer: str = su.StringOptions(INITIALIZERS, "zeros", description="Initializer of the output bias.")
+
+
+@decoder_config_registry.register("regressor", [BINARY, NUMBER])
+@dataclass
+class RegressorConfig(_ProjectionConfig):
+    """A linear projection to one value (a logit for binary outputs)."""
+
+    type: str = su.ProtectedString("regressor")
+
+
+@decoder_config_registry.register("classifier", [CATEGORY])
+@dataclass
+class ClassifierConfig(_ProjectionConfig):
+    """A linear projection to one logit per class."""
+
+    type: str = su.ProtectedString("classifier")
+
+
+@decoder_config_registry.register("projector", [VECTOR])
+@dataclass
+class ProjectorConfig(_ProjectionConfig):
+    """A linear projection to the vector size, with an optional activation and clipping."""
+
+    type: str = su.ProtectedString("projector")
+    activation: str | None = su.StringOptions(
+        ACTIVATIONS, None, allow_none=True, description="Activation applied to the projected vector."
+    )
+    clip: list | None = su.List(
+        default=None, allow_none=True, description="[min, max] bounds the predicted values are clipped to."
+    )

@@ -1,0 +1,197 @@
+"""Loss config sections of the output features, registered per feature type by name.
+
+The ``loss`` section of an output feature is selected by its ``type``; every loss has a ``weight`` that scales
+its contribution to the combined loss of a multi-output model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import ValidationError, fields
+
+from ludwig.constants import BINARY, CATEGORY, NUMBER, VECTOR
+from ludwig.schema import utils as su
+from ludwig.utils.registry import TypedRegistry
+
+loss_config_registry: TypedRegistry = TypedRegistry("loss")
+
+DEFAULT_LOSS = {
+    BINARY: "binary_weighted_cross_entropy",
+    NUMBER: "mean_squared_error",
+    CATEGORY: "softmax_cross_entropy",
+    VECTOR: "mean_squared_error",
+}
+
+
+def LossField(feature_type: str) -> su.BaseConfig:
+    """The ``loss`` section of an output feature of ``feature_type``."""
+    return su.TypeSelection(
+        loss_config_registry.for_type(feature_type),
+        DEFAULT_LOSS[feature_type],
+        description=f"Loss optimised for the {feature_type} output; selected by `type`.",
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_weight(value: Any, where: str) -> float:
+    if not _is_number(value) or value < 0:
+        raise ValidationError(f"Expected a number >= 0 for {where}, found {value!r}.")
+    return float(value)
+
+
+class _ClassWeightsField(fields.Field):
+    """A list of per-class weights (by class index) or a mapping ``{class label: weight}``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list | tuple):
+            return [_check_weight(w, f"class_weights[{i}]") for i, w in enumerate(value)]
+        if isinstance(value, Mapping):
+            return {str(label): _check_weight(w, f"class_weights[{label!r}]") for label, w in value.items()}
+        raise ValidationError(
+            f"Expected a list of weights or a mapping {{class label: weight}}, found {type(value).__name__} {value!r}."
+        )
+
+
+class _SquareMatrixField(fields.Field):
+    """A square matrix of numbers written as a list of rows."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list | tuple) or not all(isinstance(row, list | tuple) for row in value):
+            raise ValidationError(f"Expected a list of lists of numbers, found {value!r}.")
+        size = len(value)
+        for i, row in enumerate(value):
+            if len(row) != size:
+                raise ValidationError(f"Expected a square matrix; row {i} has {len(row)} values instead of {size}.")
+            bad = [v for v in row if not _is_number(v)]
+            if bad:
+                raise ValidationError(f"Expected numbers in row {i}, found {bad[0]!r}.")
+        return [[float(v) for v in row] for row in value]
+
+
+def _weight_field() -> Any:
+    return su.NonNegativeFloat(1.0, description="Weight of this loss in the combined loss of all output features.")
+
+
+@loss_config_registry.register("mean_squared_error", [NUMBER, VECTOR])
+@dataclass
+class MSELossConfig(su.BaseConfig):
+    """Mean of the squared differences between predictions and targets."""
+
+    type: str = su.ProtectedString("mean_squared_error")
+    weight: float = _weight_field()
+
+
+@loss_config_registry.register("mean_absolute_error", [NUMBER, VECTOR])
+@dataclass
+class MAELossConfig(su.BaseConfig):
+    """Mean of the absolute differences between predictions and targets."""
+
+    type: str = su.ProtectedString("mean_absolute_error")
+    weight: float = _weight_field()
+
+
+@loss_config_registry.register("mean_absolute_percentage_error", [NUMBER, VECTOR])
+@dataclass
+class MAPELossConfig(su.BaseConfig):
+    """Mean of the absolute differences relative to the absolute targets."""
+
+    type: str = su.ProtectedString("mean_absolute_percentage_error")
+    weight: float = _weight_field()
+
+
+@loss_config_registry.register("root_mean_squared_error", [NUMBER, VECTOR])
+@dataclass
+class RMSELossConfig(su.BaseConfig):
+    """Square root of the mean squared error."""
+
+    type: str = su.ProtectedString("root_mean_squared_error")
+    weight: float = _weight_field()
+
+
+@loss_config_registry.register("root_mean_squared_percentage_error", [NUMBER, VECTOR])
+@dataclass
+class RMSPELossConfig(su.BaseConfig):
+    """Square root of the mean squared difference relative to the targets."""
+
+    type: str = su.ProtectedString("root_mean_squared_percentage_error")
+    weight: float = _weight_field()
+
+
+@loss_config_registry.register("huber", [NUMBER, VECTOR])
+@dataclass
+class HuberLossConfig(su.BaseConfig):
+    """Squared error for small differences, absolute error beyond ``delta``."""
+
+    type: str = su.ProtectedString("huber")
+    weight: float = _weight_field()
+    delta: float = su.Float(
+        1.0, min=0.0, min_inclusive=False, description="Difference at which the loss turns from quadratic to linear."
+    )
+
+
+def _robust_lambda_field() -> Any:
+    return su.NonNegativeInteger(
+        0,
+        description="Mix the loss with that of a uniform prediction: "
+        "(1 - robust_lambda) * loss + robust_lambda / num_classes.",
+    )
+
+
+def _confidence_penalty_field() -> Any:
+    return su.NonNegativeFloat(
+        0.0,
+        description="Penalise confident predictions by this multiple of the "
+        "normalised gap between maximum and predicted entropy.",
+    )
+
+
+@loss_config_registry.register("binary_weighted_cross_entropy", [BINARY])
+@dataclass
+class BWCEWithLogitsLossConfig(su.BaseConfig):
+    """Binary cross entropy on logits, optionally weighting the positive class."""
+
+    type: str = su.ProtectedString("binary_weighted_cross_entropy")
+    weight: float = _weight_field()
+    positive_class_weight: float | None = su.Float(
+        None,
+        min=0.0,
+        min_inclusive=False,
+        allow_none=True,
+        description="Weight of the positive class relative to the negative one; None weighs both equally.",
+    )
+    robust_lambda: int = _robust_lambda_field()
+    confidence_penalty: float = _confidence_penalty_field()
+
+
+@loss_config_registry.register("softmax_cross_entropy", [CATEGORY, VECTOR])
+@dataclass
+class SoftmaxCrossEntropyLossConfig(su.BaseConfig):
+    """Cross entropy between the softmax of the logits and the target class (or target distribution)."""
+
+    type: str = su.ProtectedString("softmax_cross_entropy")
+    weight: float = _weight_field()
+    class_weights: list | dict | None = su.config_field(
+        None,
+        _ClassWeightsField(allow_none=True),
+        description="Per-class weights: a list ordered by class index or a mapping {class label: weight}.",
+    )
+    robust_lambda: int = _robust_lambda_field()
+    confidence_penalty: float = _confidence_penalty_field()
+    class_similarities: list | None = su.config_field(
+        None,
+        _SquareMatrixField(allow_none=True),
+        description="Square matrix of similarities between classes (by class index) used to soften the "
+        "target when class_similarities_temperature > 0.",
+    )
+    class_similarities_temperature: float = su.NonNegativeFloat(
+        0.0, description="Temperature of the softmax over a row of class_similarities; 0 keeps hard targets."
+    )
+    label_smoothing: float = su.FloatRange(
+        0.0, description="Mix the target with a uniform distribution over classes by this amount."
+    )

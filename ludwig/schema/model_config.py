@@ -1,0 +1,239 @@
+"""``ModelConfig``: the whole validated config, with every default rendered.
+
+``ModelConfig.from_dict`` is the single entry point turning what a user wrote (possibly in an old format) into
+typed config objects. It upgrades old keys, merges the ``defaults`` section into each feature, validates every
+section, runs the cross-field checks, and raises one ``ConfigValidationError`` listing every problem.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import ValidationError
+
+# Feature schema modules register themselves on import.
+import ludwig.schema.features.binary_feature  # noqa: F401
+import ludwig.schema.features.category_feature  # noqa: F401
+import ludwig.schema.features.number_feature  # noqa: F401
+import ludwig.schema.features.vector_feature  # noqa: F401
+from ludwig.constants import COMBINED, INPUT_FEATURES, MODEL_ECD, OUTPUT_FEATURES
+from ludwig.error import ConfigValidationError
+from ludwig.globals import LUDWIG_VERSION
+from ludwig.schema import utils as su
+from ludwig.schema.combiners.base import CombinerField
+from ludwig.schema.defaults import FEATURE_SECTIONS, build_defaults_config
+from ludwig.schema.features.base import input_feature_config_registry, output_feature_config_registry
+from ludwig.schema.preprocessing import PreprocessingConfig
+from ludwig.schema.trainer import ECDTrainerConfig
+from ludwig.utils.registry import did_you_mean
+
+MODEL_TYPES = [MODEL_ECD]
+
+DefaultsConfig = build_defaults_config(sorted(input_feature_config_registry.keys()))
+
+
+def _feature_list(registry) -> Any:
+    item = su.TypeSelectionField(registry, default_type=None)
+    return su.config_field(marshmallow_field=su._ListField(item), description=f"List of {registry.kind}s.")
+
+
+@dataclass
+class ModelConfig(su.BaseConfig):
+    """The full config of an ECD model."""
+
+    input_features: list = _feature_list(input_feature_config_registry)
+    output_features: list = _feature_list(output_feature_config_registry)
+    model_type: str = su.StringOptions(MODEL_TYPES, MODEL_ECD, description="Kind of model: encoder-combiner-decoder.")
+    combiner: su.BaseConfig = CombinerField()
+    trainer: su.BaseConfig = su.Nested(ECDTrainerConfig, description="How the model is trained.")
+    preprocessing: su.BaseConfig = su.Nested(PreprocessingConfig, description="Dataset-wide preprocessing.")
+    defaults: su.BaseConfig = su.Nested(DefaultsConfig, description="Per-type defaults merged into features.")
+    hyperopt: dict | None = su.Raw(None, description="Hyperparameter search; see the hyperopt section.")
+    backend: dict | str | None = su.Raw(None, description="Where preprocessing and training run.")
+    ludwig_version: str = su.String(LUDWIG_VERSION, description="Ludwig version the config was written for.")
+
+    @classmethod
+    def from_dict(cls, config: Mapping[str, Any] | None) -> ModelConfig:
+        """Upgrade, validate and render ``config``.
+
+        Raises:
+            ConfigValidationError: listing every problem with its config path.
+        """
+        from ludwig.utils.backward_compatibility import upgrade_config_dict_to_latest_version
+
+        if not isinstance(config, Mapping):
+            raise ConfigValidationError(f"The config must be a mapping, found {type(config).__name__}: {config!r}.")
+        raw = upgrade_config_dict_to_latest_version(copy.deepcopy(dict(config)))
+        errors = _check_top_level(raw)
+        if errors:
+            raise ConfigValidationError(errors=errors)
+        if isinstance(raw.get("backend"), str):
+            raw["backend"] = {"type": raw["backend"]}
+        _merge_type_defaults(raw)
+        try:
+            model_config = super().from_dict(raw)
+        except ValidationError as e:
+            raise ConfigValidationError(errors=su.flatten_errors(e.messages)) from None
+        errors = _cross_field_checks(model_config)
+        if errors:
+            raise ConfigValidationError(errors=errors)
+        _render_derived_values(model_config)
+        return model_config
+
+    def get_feature(self, name: str):
+        """The input or output feature section called ``name``."""
+        for feature in self.input_features + self.output_features:
+            if feature.name == name:
+                return feature
+        raise KeyError(f"No feature named {name!r}.")
+
+
+def _check_top_level(raw: dict) -> list[str]:
+    errors = []
+    for key in (INPUT_FEATURES, OUTPUT_FEATURES):
+        value = raw.get(key)
+        if value is None:
+            errors.append(f"{key}: missing; the config must list at least one {key[:-1].replace('_', ' ')}.")
+        elif not isinstance(value, list) or not value:
+            errors.append(f"{key}: expected a non-empty list of features, found {value!r}.")
+        else:
+            for i, feature in enumerate(value):
+                if not isinstance(feature, Mapping):
+                    errors.append(f"{key}[{i}]: expected a mapping with 'name' and 'type', found {feature!r}.")
+                elif "name" not in feature:
+                    errors.append(f"{key}[{i}]: missing 'name'.")
+                elif "type" not in feature:
+                    errors.append(f"{key}[{i}].type: missing; every feature needs a type.")
+    model_type = raw.get("model_type", MODEL_ECD)
+    if model_type not in MODEL_TYPES:
+        errors.append(
+            f"model_type: value {model_type!r} is not allowed; expected one of {MODEL_TYPES}."
+            f"{did_you_mean(model_type, MODEL_TYPES)}"
+        )
+    return errors
+
+
+_SECTIONS_OF = {INPUT_FEATURES: ("preprocessing", "encoder"), OUTPUT_FEATURES: ("preprocessing", "decoder", "loss")}
+
+
+def _merge_type_defaults(raw: dict) -> None:
+    """Merge what the user wrote under ``defaults.<type>`` into each feature of that type (feature wins)."""
+    defaults = raw.get("defaults")
+    if not isinstance(defaults, Mapping):
+        return
+    for key in (INPUT_FEATURES, OUTPUT_FEATURES):
+        for feature in raw[key]:
+            type_defaults = defaults.get(feature.get("type"))
+            if not isinstance(type_defaults, Mapping):
+                continue
+            for section in FEATURE_SECTIONS:
+                default_section = type_defaults.get(section)
+                if not isinstance(default_section, Mapping):
+                    continue
+                if section not in _SECTIONS_OF[key]:
+                    continue
+                own = feature.get(section)
+                if isinstance(own, str):
+                    own = {"type": own}
+                own = dict(own or {})
+                if "type" in own and "type" in default_section and own["type"] != default_section["type"]:
+                    continue  # The feature chose another encoder/decoder: its defaults do not apply.
+                feature[section] = {**default_section, **own}
+
+
+def _cross_field_checks(config: ModelConfig) -> list[str]:
+    errors: list[str] = []
+    seen: dict[str, str] = {}
+    for key in (INPUT_FEATURES, OUTPUT_FEATURES):
+        for i, feature in enumerate(getattr(config, key)):
+            path = f"{key}[{i}].name"
+            if feature.name in seen:
+                errors.append(f"{path}: duplicate feature name {feature.name!r} (also used at {seen[feature.name]}).")
+            else:
+                seen[feature.name] = path
+    input_types = {f.name: f.type for f in config.input_features}
+    for i, feature in enumerate(config.input_features):
+        if feature.tied is not None and input_types.get(feature.tied) != feature.type:
+            errors.append(
+                f"input_features[{i}].tied: {feature.tied!r} must name another {feature.type} input feature; "
+                f"{feature.type} inputs are {[n for n, t in input_types.items() if t == feature.type]}."
+            )
+    output_names = [f.name for f in config.output_features]
+    for i, feature in enumerate(config.output_features):
+        for dependency in feature.dependencies:
+            if dependency not in output_names or dependency == feature.name:
+                errors.append(
+                    f"output_features[{i}].dependencies: {dependency!r} is not another output feature; "
+                    f"expected one of {[n for n in output_names if n != feature.name]}."
+                )
+    preprocessing = config.preprocessing
+    if preprocessing.sample_size is not None and preprocessing.sample_ratio < 1.0:
+        errors.append("preprocessing: sample_ratio and sample_size are mutually exclusive; set only one.")
+    if preprocessing.oversample_minority is not None and preprocessing.undersample_majority is not None:
+        errors.append("preprocessing: oversample_minority and undersample_majority are mutually exclusive.")
+    errors.extend(_check_validation_metric(config))
+    return errors
+
+
+def _check_validation_metric(config: ModelConfig) -> list[str]:
+    from ludwig.modules.metric_modules import get_metric_classes
+
+    trainer = config.trainer
+    output_types = {f.name: f.type for f in config.output_features}
+    field = trainer.validation_field
+    if field is not None and field != COMBINED and field not in output_types:
+        allowed = [COMBINED, *output_types]
+        return [
+            f"trainer.validation_field: {field!r} is not an output feature; expected one of {allowed}."
+            f"{did_you_mean(field, allowed)}"
+        ]
+    metric = trainer.validation_metric
+    if metric is None:
+        return []
+    if field in (None, COMBINED) and (field == COMBINED or len(output_types) > 1):
+        if metric != "loss":
+            return [f"trainer.validation_metric: {metric!r} is not available for 'combined'; only 'loss' is."]
+        return []
+    feature_type = output_types[field or next(iter(output_types))]
+    allowed = ["loss", *get_metric_classes(feature_type)]
+    if metric not in allowed:
+        return [
+            f"trainer.validation_metric: {metric!r} is not a metric of {feature_type} output "
+            f"{field or next(iter(output_types))!r}; expected one of {allowed}.{did_you_mean(metric, allowed)}"
+        ]
+    return []
+
+
+def _render_derived_values(config: ModelConfig) -> None:
+    """Fill the values whose defaults depend on the rest of the config."""
+    from ludwig.modules.metric_modules import DEFAULT_VALIDATION_METRIC
+
+    for feature in config.input_features + config.output_features:
+        if feature.column is None:
+            feature.column = feature.name
+        feature.proc_column = f"{feature.name}_{preprocessing_hash(feature)}"
+    trainer = config.trainer
+    if trainer.validation_field is None:
+        single = len(config.output_features) == 1
+        trainer.validation_field = config.output_features[0].name if single else COMBINED
+    if trainer.validation_metric is None:
+        if trainer.validation_field == COMBINED:
+            trainer.validation_metric = "loss"
+        else:
+            feature_type = config.get_feature(trainer.validation_field).type
+            trainer.validation_metric = DEFAULT_VALIDATION_METRIC[feature_type]
+
+
+def preprocessing_hash(feature) -> str:
+    """A short hash of what determines a feature's preprocessed column (type, column, preprocessing)."""
+    key = json.dumps(
+        {"type": feature.type, "column": feature.column, "preprocessing": feature.preprocessing.to_dict()},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:10]

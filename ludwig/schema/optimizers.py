@@ -1,0 +1,477 @@
+"""The ``trainer.optimizer`` and ``trainer.gradient_clipping`` sections.
+
+Each optimizer config is registered under its ``type`` and names the optimizer class it builds in
+``optimizer_class_path``; every other field is passed to that class as a keyword argument of the same name (see
+:func:`ludwig.modules.optimization_modules.create_optimizer`). The bitsandbytes classes need the optional
+``bitsandbytes`` package and a CUDA GPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from marshmallow import ValidationError, fields
+
+from ludwig.schema import utils as su
+from ludwig.utils.registry import Registry
+
+optimizer_config_registry: Registry = Registry("optimizer")
+
+_TORCH = "torch.optim."
+_BNB = "bitsandbytes.optim."
+
+
+def OptimizerField() -> Any:
+    """The ``optimizer`` field of a trainer: an optimizer config chosen by ``type`` (default ``adam``)."""
+    return su.TypeSelection(
+        optimizer_config_registry, "adam", description="Optimizer updating the weights; selected by `type`."
+    )
+
+
+class BaseOptimizerConfig(su.BaseConfig):
+    """Base of the optimizer configs.
+
+    Attributes:
+        optimizer_class_path: dotted path of the optimizer class built from this config.
+    """
+
+    optimizer_class_path: ClassVar[str]
+    type: str
+
+    @property
+    def requires_bitsandbytes(self) -> bool:
+        return self.optimizer_class_path.startswith(_BNB)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Fields shared by several optimizers.
+
+
+class _BetasField(fields.Field):
+    """Two coefficients in [0, 1), given as a list (YAML) or a tuple (Python)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list | tuple) or len(value) != 2 or not all(_is_number(b) for b in value):
+            raise ValidationError(f"Expected two numbers [beta1, beta2], found {value!r}.")
+        if not all(0.0 <= b < 1.0 for b in value):
+            raise ValidationError(f"Each beta must be in [0, 1), found {list(value)!r}.")
+        return [float(b) for b in value]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _betas(default: tuple[float, float] = (0.9, 0.999)) -> Any:
+    return su.config_field(
+        list(default),
+        _BetasField(),
+        "Coefficients of the running averages of the gradient and of its square, each in [0, 1).",
+    )
+
+
+def _eps(default: float) -> Any:
+    return su.Float(
+        default, min=0.0, min_inclusive=False, description="Term added to the denominator for numerical stability."
+    )
+
+
+def _weight_decay(default: float = 0.0) -> Any:
+    return su.NonNegativeFloat(default, description="Weight decay (L2 penalty).")
+
+
+def _momentum() -> Any:
+    return su.NonNegativeFloat(0.0, description="Momentum factor.")
+
+
+def _block_wise(default: bool) -> Any:
+    return su.Boolean(default, description="Quantize the optimizer state block by block.")
+
+
+def _percentile_clipping() -> Any:
+    return su.Integer(
+        100, min=0, max=100, description="Clip the gradient at this percentile of recent gradient norms; 100: off."
+    )
+
+
+def _max_unorm() -> Any:
+    return su.FloatRange(1.0, description="Maximum update norm relative to the weight norm.")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# torch.optim optimizers.
+
+
+@optimizer_config_registry.register("sgd")
+@dataclass
+class SGDOptimizerConfig(BaseOptimizerConfig):
+    """Stochastic gradient descent, with optional (Nesterov) momentum."""
+
+    optimizer_class_path: ClassVar[str] = _TORCH + "SGD"
+
+    type: str = su.ProtectedString("sgd")
+    momentum: float = _momentum()
+    weight_decay: float = _weight_decay()
+    dampening: float = su.NonNegativeFloat(0.0, description="Dampening for momentum.")
+    nesterov: bool = su.Boolean(False, description="Use Nesterov momentum (needs momentum > 0 and dampening 0).")
+
+    def __post_init__(self) -> None:
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValidationError(
+                {
+                    "nesterov": [
+                        "Nesterov momentum needs momentum > 0 and dampening 0, found "
+                        f"momentum {self.momentum!r} and dampening {self.dampening!r}."
+                    ]
+                }
+            )
+
+
+@optimizer_config_registry.register("adam")
+@dataclass
+class AdamOptimizerConfig(BaseOptimizerConfig):
+    """Adam."""
+
+    optimizer_class_path: ClassVar[str] = _TORCH + "Adam"
+
+    type: str = su.ProtectedString("adam")
+    betas: list[float] = _betas()
+    eps: float = _eps(1e-8)
+    weight_decay: float = _weight_decay()
+    amsgrad: bool = su.Boolean(False, description="Use the AMSGrad variant.")
+
+
+@optimizer_config_registry.register("adamw")
+@dataclass
+class AdamWOptimizerConfig(AdamOptimizerConfig):
+    """Adam with decoupled weight decay."""
+
+    optimizer_class_path: ClassVar[str] = _TORCH + "AdamW"
+
+    type: str = su.ProtectedString("adamw")
+    weight_decay: float = _weight_decay(0.01)
+
+
+@optimizer_config_registry.register("adadelta")
+@dataclass
+class AdadeltaOptimizerConfig(BaseOptimizerConfig):
+    """Adadelta."""
+
+    optimizer_class_path: ClassVar[str] = _TORCH + "Adadelta"
+
+    type: str = su.ProtectedString("adadelta")
+    rho: float = su.FloatRange(0.9, description="Coefficient of the running average of squared gradients.")
+    eps: float = _eps(1e-6)
+    weight_decay: float = _weight_decay()
+
+
+@optimizer_config_registry.register("adagrad")
+@dataclass
+class AdagradOptimizerConfig(BaseOptimizerConfig):
+    """Adagrad."""
+
+    optimizer_class_path: ClassVar[str] = _TORCH + "Adagrad"
+
+    type: str = su.ProtectedString("adagrad")
+    initial_accumulator_value: float = su.NonNegativeFloat(0.0, description="Initial value of the accumulators.")
+    lr_decay: float = su.NonNegativeFloat(0.0, description="Learning rate decay.")
+    eps: float = _eps(1e-10)
+    weight_decay: float = _weight_decay()
+
+
+@optimizer_config_registry.register("adamax")
+@dataclass
+class AdamaxOptimizerConfig(BaseOptimizerConfig):
+    """Adamax (Adam based on the infinity norm)."""
+
+    optimizer_class_path: ClassVar[str] = _TORCH + "Adamax"
+
+    type: str = su.ProtectedString("adamax")
+    betas: list[float] = _betas()
+    eps: float = _eps(1e-8)
+    weight_decay: float = _weight_decay()
+
+
+@optimizer_config_registry.register("nadam")
+@dataclass
+class NadamOptimizerConfig(BaseOptimizerConfig):
+    """Adam with Nesterov momentum."""
+
+    optimizer_class_path: ClassVar[str] = _TORCH + "NAdam"
+
+    type: str = su.ProtectedString("nadam")
+    betas: list[float] = _betas()
+    eps: float = _eps(1e-8)
+    weight_decay: float = _weight_decay()
+    momentum_decay: float = su.NonNegativeFloat(0.004, description="Momentum decay.")
+
+
+@optimizer_config_registry.register("rmsprop")
+@dataclass
+class RMSPropOptimizerConfig(BaseOptimizerConfig):
+    """RMSprop."""
+
+    optimizer_class_path: ClassVar[str] = _TORCH + "RMSprop"
+
+    type: str = su.ProtectedString("rmsprop")
+    alpha: float = su.NonNegativeFloat(0.99, description="Smoothing constant.")
+    eps: float = _eps(1e-8)
+    momentum: float = _momentum()
+    centered: bool = su.Boolean(False, description="Normalize the gradient by an estimate of its variance.")
+    weight_decay: float = _weight_decay()
+
+
+@optimizer_config_registry.register("lbfgs")
+@dataclass
+class LBFGSOptimizerConfig(BaseOptimizerConfig):
+    """L-BFGS; its ``step`` needs a closure re-evaluating the loss."""
+
+    optimizer_class_path: ClassVar[str] = _TORCH + "LBFGS"
+
+    type: str = su.ProtectedString("lbfgs")
+    max_iter: int = su.PositiveInteger(20, description="Maximum number of iterations per optimizer step.")
+    max_eval: int | None = su.PositiveInteger(
+        None, allow_none=True, description="Maximum number of loss evaluations per step (null: max_iter * 1.25)."
+    )
+    tolerance_grad: float = su.NonNegativeFloat(1e-7, description="Termination tolerance on first order optimality.")
+    tolerance_change: float = su.NonNegativeFloat(1e-9, description="Termination tolerance on loss/weight changes.")
+    history_size: int = su.PositiveInteger(100, description="Update history size.")
+    line_search_fn: str | None = su.StringOptions(
+        ["strong_wolfe"], None, allow_none=True, description="Line search algorithm; null: none."
+    )
+
+
+@optimizer_config_registry.register("radam")
+@dataclass
+class RAdamOptimizerConfig(BaseOptimizerConfig):
+    """Rectified Adam."""
+
+    optimizer_class_path: ClassVar[str] = _TORCH + "RAdam"
+
+    type: str = su.ProtectedString("radam")
+    betas: list[float] = _betas()
+    eps: float = _eps(1e-8)
+    weight_decay: float = _weight_decay()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# bitsandbytes optimizers (8-bit and paged state; CUDA only).
+
+
+@optimizer_config_registry.register("sgd_8bit")
+@dataclass
+class SGD8BitOptimizerConfig(SGDOptimizerConfig):
+    """SGD with 8-bit momentum state (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "SGD8bit"
+
+    type: str = su.ProtectedString("sgd_8bit")
+    block_wise: bool = _block_wise(False)
+    percentile_clipping: int = _percentile_clipping()
+
+
+@optimizer_config_registry.register("adam_8bit")
+@dataclass
+class Adam8BitOptimizerConfig(AdamOptimizerConfig):
+    """Adam with 8-bit state (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "Adam8bit"
+
+    type: str = su.ProtectedString("adam_8bit")
+    block_wise: bool = _block_wise(True)
+    percentile_clipping: int = _percentile_clipping()
+
+
+@optimizer_config_registry.register("paged_adam")
+@dataclass
+class PagedAdamOptimizerConfig(Adam8BitOptimizerConfig):
+    """Adam with state paged between GPU and CPU memory (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "PagedAdam"
+
+    type: str = su.ProtectedString("paged_adam")
+
+
+@optimizer_config_registry.register("paged_adam_8bit")
+@dataclass
+class PagedAdam8BitOptimizerConfig(Adam8BitOptimizerConfig):
+    """Adam with paged 8-bit state (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "PagedAdam8bit"
+
+    type: str = su.ProtectedString("paged_adam_8bit")
+
+
+@optimizer_config_registry.register("adamw_8bit")
+@dataclass
+class AdamW8BitOptimizerConfig(AdamWOptimizerConfig):
+    """AdamW with 8-bit state (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "AdamW8bit"
+
+    type: str = su.ProtectedString("adamw_8bit")
+    block_wise: bool = _block_wise(True)
+    percentile_clipping: int = _percentile_clipping()
+
+
+@optimizer_config_registry.register("paged_adamw")
+@dataclass
+class PagedAdamWOptimizerConfig(AdamW8BitOptimizerConfig):
+    """AdamW with state paged between GPU and CPU memory (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "PagedAdamW"
+
+    type: str = su.ProtectedString("paged_adamw")
+
+
+@optimizer_config_registry.register("paged_adamw_8bit")
+@dataclass
+class PagedAdamW8BitOptimizerConfig(AdamW8BitOptimizerConfig):
+    """AdamW with paged 8-bit state (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "PagedAdamW8bit"
+
+    type: str = su.ProtectedString("paged_adamw_8bit")
+
+
+@optimizer_config_registry.register("adagrad_8bit")
+@dataclass
+class Adagrad8BitOptimizerConfig(AdagradOptimizerConfig):
+    """Adagrad with 8-bit state (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "Adagrad8bit"
+
+    type: str = su.ProtectedString("adagrad_8bit")
+    block_wise: bool = _block_wise(True)
+    percentile_clipping: int = _percentile_clipping()
+
+
+@optimizer_config_registry.register("rmsprop_8bit")
+@dataclass
+class RMSProp8BitOptimizerConfig(RMSPropOptimizerConfig):
+    """RMSprop with 8-bit state (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "RMSprop8bit"
+
+    type: str = su.ProtectedString("rmsprop_8bit")
+    block_wise: bool = _block_wise(True)
+    percentile_clipping: int = _percentile_clipping()
+
+
+@optimizer_config_registry.register("lamb")
+@dataclass
+class LAMBOptimizerConfig(BaseOptimizerConfig):
+    """Layer-wise adaptive moments for large batch training (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "LAMB"
+
+    type: str = su.ProtectedString("lamb")
+    bias_correction: bool = su.Boolean(True, description="Correct the bias of the moment estimates.")
+    betas: list[float] = _betas()
+    eps: float = _eps(1e-8)
+    weight_decay: float = _weight_decay()
+    amsgrad: bool = su.Boolean(False, description="Use the AMSGrad variant.")
+    adam_w_mode: bool = su.Boolean(True, description="Decouple the weight decay as AdamW does.")
+    percentile_clipping: int = _percentile_clipping()
+    block_wise: bool = _block_wise(False)
+    max_unorm: float = _max_unorm()
+
+
+@optimizer_config_registry.register("lamb_8bit")
+@dataclass
+class LAMB8BitOptimizerConfig(LAMBOptimizerConfig):
+    """LAMB with 8-bit state (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "LAMB8bit"
+
+    type: str = su.ProtectedString("lamb_8bit")
+
+
+@optimizer_config_registry.register("lars")
+@dataclass
+class LARSOptimizerConfig(BaseOptimizerConfig):
+    """Layer-wise adaptive rate scaling (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "LARS"
+
+    type: str = su.ProtectedString("lars")
+    momentum: float = _momentum()
+    dampening: float = su.NonNegativeFloat(0.0, description="Dampening for momentum.")
+    weight_decay: float = _weight_decay()
+    nesterov: bool = su.Boolean(False, description="Use Nesterov momentum.")
+    percentile_clipping: int = _percentile_clipping()
+    max_unorm: float = _max_unorm()
+
+
+@optimizer_config_registry.register("lars_8bit")
+@dataclass
+class LARS8BitOptimizerConfig(LARSOptimizerConfig):
+    """LARS with 8-bit state (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "LARS8bit"
+
+    type: str = su.ProtectedString("lars_8bit")
+
+
+@optimizer_config_registry.register("lion")
+@dataclass
+class LionOptimizerConfig(BaseOptimizerConfig):
+    """Evolved sign momentum (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "Lion"
+
+    type: str = su.ProtectedString("lion")
+    betas: list[float] = _betas()
+    weight_decay: float = _weight_decay()
+    percentile_clipping: int = _percentile_clipping()
+    block_wise: bool = _block_wise(True)
+
+
+@optimizer_config_registry.register("lion_8bit")
+@dataclass
+class Lion8BitOptimizerConfig(LionOptimizerConfig):
+    """Lion with 8-bit state (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "Lion8bit"
+
+    type: str = su.ProtectedString("lion_8bit")
+
+
+@optimizer_config_registry.register("paged_lion")
+@dataclass
+class PagedLionOptimizerConfig(LionOptimizerConfig):
+    """Lion with state paged between GPU and CPU memory (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "PagedLion"
+
+    type: str = su.ProtectedString("paged_lion")
+
+
+@optimizer_config_registry.register("paged_lion_8bit")
+@dataclass
+class PagedLion8BitOptimizerConfig(LionOptimizerConfig):
+    """Lion with paged 8-bit state (bitsandbytes)."""
+
+    optimizer_class_path: ClassVar[str] = _BNB + "PagedLion8bit"
+
+    type: str = su.ProtectedString("paged_lion_8bit")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Gradient clipping.
+
+
+@dataclass
+class GradientClippingConfig(su.BaseConfig):
+    """Limits on the gradients, applied before each optimizer step; null or 0 disables a limit."""
+
+    clipglobalnorm: float | None = su.NonNegativeFloat(
+        0.5, allow_none=True, description="Maximum norm of all gradients taken together."
+    )
+    clipnorm: float | None = su.NonNegativeFloat(
+        None, allow_none=True, description="Maximum norm of the gradient of each parameter tensor."
+    )
+    clipvalue: float | None = su.NonNegativeFloat(
+        None, allow_none=True, description="Maximum absolute value of each gradient element."
+    )

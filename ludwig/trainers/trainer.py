@@ -1,0 +1,398 @@
+"""The training loop of ECD models."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import math
+import os
+import re
+import time
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from ludwig.constants import COMBINED, LOSS_METRIC
+from ludwig.data.dataset import Batcher, Dataset
+from ludwig.globals import TRAINING_CHECKPOINTS_DIR_PATH, TRAINING_PROGRESS_TRACKER_FILE_NAME
+from ludwig.models.ecd import ECD
+from ludwig.models.predictor import Predictor
+from ludwig.modules.lr_scheduler import LRScheduler
+from ludwig.modules.metric_modules import get_metric_objective
+from ludwig.modules.optimization_modules import clip_gradients, create_optimizer
+from ludwig.trainers.checkpoint import Checkpoint
+from ludwig.trainers.progress_tracker import ProgressTracker
+from ludwig.utils.print_utils import format_metrics_table
+
+logger = logging.getLogger(__name__)
+
+SPLITS = ("training", "validation", "test")
+
+
+class Trainer:
+    """Trains an :class:`ECD` model as the ``trainer`` section describes.
+
+    Args:
+        model: the model to train (modified in place; the best weights are loaded at the end).
+        config: the ``trainer`` section.
+        device: where to train.
+        random_seed: seed of shuffling and initialisation.
+        callbacks: ``ludwig.callbacks.Callback`` instances.
+        skip_save_progress: do not write checkpoints (a run then cannot resume).
+        skip_save_log: do not write TensorBoard logs.
+    """
+
+    def __init__(
+        self,
+        model: ECD,
+        config,
+        device: torch.device | str = "cpu",
+        random_seed: int = 42,
+        callbacks: list | None = None,
+        skip_save_progress: bool = False,
+        skip_save_log: bool = False,
+    ):
+        self.model = model
+        self.config = config
+        self.device = torch.device(device)
+        self.random_seed = random_seed
+        self.callbacks = callbacks or []
+        self.skip_save_progress = skip_save_progress
+        self.skip_save_log = skip_save_log
+        self.use_amp = bool(config.use_mixed_precision) and self.device.type == "cuda"
+        if config.use_mixed_precision and not self.use_amp:
+            logger.warning("trainer.use_mixed_precision needs a GPU; training in full precision on %s.", self.device)
+        self.batch_size: int = 0
+        self.eval_batch_size: int = 0
+        self.gradient_accumulation_steps: int = 1
+        self.train_model = model
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.scheduler: LRScheduler | None = None
+
+    # -----------------------------------------------------------------------------------------------------
+    # Setup
+
+    def _freeze_layers(self) -> None:
+        pattern = self.config.layers_to_freeze_regex
+        if not pattern:
+            return
+        regex = re.compile(pattern)
+        frozen = [name for name, p in self.model.named_parameters() if regex.search(name)]
+        if not frozen:
+            raise ValueError(f"trainer.layers_to_freeze_regex {pattern!r} matches no parameter.")
+        for name, parameter in self.model.named_parameters():
+            if name in frozen:
+                parameter.requires_grad_(False)
+        logger.info("Frozen %d parameter tensors matching %r.", len(frozen), pattern)
+
+    def _resolve_sizes(self, training_set: Dataset) -> None:
+        from ludwig.trainers.batch_size_tuner import tune_batch_size
+
+        config = self.config
+        if config.batch_size == "auto":
+            self.batch_size = tune_batch_size(self.model, training_set, self.device, config.max_batch_size)
+        else:
+            self.batch_size = int(config.batch_size)
+        if config.eval_batch_size in (None, "auto"):
+            self.eval_batch_size = self.batch_size
+        else:
+            self.eval_batch_size = int(config.eval_batch_size)
+        accumulation = config.gradient_accumulation_steps
+        if accumulation == "auto":
+            effective = config.effective_batch_size
+            accumulation = max(1, int(effective) // self.batch_size) if effective != "auto" else 1
+        self.gradient_accumulation_steps = int(accumulation)
+
+    def _resolve_learning_rate(self, training_set: Dataset) -> float:
+        if self.config.learning_rate != "auto":
+            return float(self.config.learning_rate)
+        from ludwig.trainers.lr_finder import find_learning_rate
+
+        learning_rate = find_learning_rate(self.model, training_set, self.config, self.batch_size, self.device)
+        logger.info("Learning rate range test chose learning_rate=%.3g.", learning_rate)
+        return learning_rate
+
+    def _steps_per_checkpoint(self, steps_per_epoch: int) -> int:
+        config = self.config
+        if config.steps_per_checkpoint:
+            return min(config.steps_per_checkpoint, max(1, steps_per_epoch * config.epochs))
+        if config.checkpoints_per_epoch:
+            return max(1, steps_per_epoch // config.checkpoints_per_epoch)
+        return steps_per_epoch
+
+    # -----------------------------------------------------------------------------------------------------
+    # Training
+
+    def train(
+        self,
+        training_set: Dataset,
+        validation_set: Dataset | None = None,
+        test_set: Dataset | None = None,
+        save_path: str | None = None,
+        resume: bool = False,
+    ) -> tuple[ECD, ProgressTracker]:
+        """Train until ``epochs``/``train_steps`` or early stopping; return the model and its progress.
+
+        ``save_path`` is the model directory (``<run>/model``): checkpoints, progress and logs go there.
+        With ``resume``, training continues from ``save_path``'s latest checkpoint.
+        """
+        config = self.config
+        self.model.to(self.device)
+        self._freeze_layers()
+        self._resolve_sizes(training_set)
+        learning_rate = self._resolve_learning_rate(training_set)
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = create_optimizer(trainable, config.optimizer, learning_rate)
+        batcher = Batcher(
+            training_set, self.batch_size, shuffle=config.should_shuffle, seed=self.random_seed, device=self.device
+        )
+        steps_per_epoch = batcher.steps_per_epoch
+        total_steps = config.train_steps or steps_per_epoch * config.epochs
+        steps_per_checkpoint = self._steps_per_checkpoint(steps_per_epoch)
+        self.scheduler = LRScheduler(
+            config.learning_rate_scheduler,
+            self.optimizer,
+            steps_per_checkpoint,
+            math.ceil(total_steps / self.gradient_accumulation_steps),
+        )
+        tracker = ProgressTracker(batch_size=self.batch_size, learning_rate=learning_rate)
+        checkpoint = Checkpoint(os.path.join(save_path, TRAINING_CHECKPOINTS_DIR_PATH)) if save_path else None
+        epoch_start_steps = 0
+        if resume:
+            tracker, epoch_start_steps = self._restore(checkpoint, save_path)
+            batcher.batch_size = tracker.batch_size
+        self.train_model = torch.compile(self.model) if config.compile else self.model
+        scaler = torch.amp.GradScaler("cuda") if self.use_amp else None
+        writer = self._summary_writer(save_path)
+        best_state = copy.deepcopy(self.model.state_dict())
+        for callback in self.callbacks:
+            callback.on_trainer_train_setup(self, save_path, True)
+
+        progress = tqdm(
+            total=total_steps,
+            initial=tracker.steps,
+            desc="Training",
+            unit="step",
+            disable=not logger.isEnabledFor(logging.INFO),
+            leave=False,
+        )
+        should_stop = tracker.steps >= total_steps
+        start_time = time.time()
+        while not should_stop:
+            for callback in self.callbacks:
+                callback.on_epoch_start(self, tracker, save_path)
+            self.model.train()
+            running_losses: dict[str, torch.Tensor] = {}
+            running_rows = 0
+            start_step = tracker.steps - epoch_start_steps
+            for batch in batcher.epoch(tracker.epoch, start_step=start_step):
+                for callback in self.callbacks:
+                    callback.on_batch_start(self, tracker, save_path)
+                losses, rows = self._train_step(batch, tracker.steps, scaler)
+                for name, value in losses.items():
+                    running_losses[name] = running_losses.get(name, 0.0) + value * rows
+                running_rows += rows
+                tracker.steps += 1
+                progress.update(1)
+                for callback in self.callbacks:
+                    callback.on_batch_end(self, tracker, save_path)
+                if tracker.steps % steps_per_checkpoint == 0 or tracker.steps >= total_steps:
+                    at_epoch_end = tracker.steps - epoch_start_steps >= steps_per_epoch
+                    if at_epoch_end:
+                        tracker.epoch += 1
+                        epoch_start_steps = tracker.steps
+                    train_losses = {k: float(v) / max(running_rows, 1) for k, v in running_losses.items()}
+                    should_stop, improved = self._evaluate_and_checkpoint(
+                        tracker, train_losses, training_set, validation_set, test_set, writer
+                    )
+                    if improved:
+                        best_state = copy.deepcopy(self.model.state_dict())
+                    if checkpoint is not None and not self.skip_save_progress:
+                        self._save_checkpoint(checkpoint, "latest", tracker, epoch_start_steps, save_path)
+                        if improved:
+                            self._save_checkpoint(checkpoint, "best", tracker, epoch_start_steps, save_path)
+                            for callback in self.callbacks:
+                                callback.on_save_best_checkpoint(self, tracker, save_path)
+                    if tracker.steps >= total_steps:
+                        should_stop = True
+                    if should_stop or at_epoch_end:
+                        break
+            else:
+                # The epoch ended between checkpoints (steps_per_checkpoint does not divide the epoch).
+                tracker.epoch += 1
+                epoch_start_steps = tracker.steps
+            for callback in self.callbacks:
+                callback.on_epoch_end(self, tracker, save_path)
+            if any(callback.should_early_stop(self, tracker, True) for callback in self.callbacks):
+                should_stop = True
+        progress.close()
+        logger.info(
+            "Training took %.1fs over %d steps (%d epochs).", time.time() - start_time, tracker.steps, tracker.epoch
+        )
+        if not config.skip_all_evaluation:
+            self.model.load_state_dict(best_state)
+        if writer is not None:
+            writer.close()
+        for callback in self.callbacks:
+            callback.on_trainer_train_teardown(self, tracker, save_path, True)
+        return self.model, tracker
+
+    def _train_step(
+        self, batch: dict[str, torch.Tensor], step: int, scaler: torch.amp.GradScaler | None
+    ) -> tuple[dict[str, torch.Tensor], int]:
+        accumulation = self.gradient_accumulation_steps
+        autocast = torch.autocast("cuda", dtype=torch.float16) if self.use_amp else contextlib.nullcontext()
+        with autocast:
+            outputs = self.train_model(batch)
+            loss, feature_losses = self.model.train_loss(batch, outputs)
+            if self.config.regularization_lambda:
+                loss = loss + self.model.regularization_loss(
+                    self.config.regularization_type, self.config.regularization_lambda
+                )
+        scaled = loss / accumulation
+        if scaler is not None:
+            scaler.scale(scaled).backward()
+        else:
+            scaled.backward()
+        if (step + 1) % accumulation == 0:
+            if scaler is not None:
+                scaler.unscale_(self.optimizer)
+            clip_gradients(self.model.parameters(), self.config.gradient_clipping)
+            if scaler is not None:
+                scaler.step(self.optimizer)
+                scaler.update()
+            else:
+                self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scheduler.step()
+        rows = len(next(iter(batch.values())))
+        losses = {name: value.detach() for name, value in feature_losses.items()}
+        losses[COMBINED] = loss.detach()
+        return losses, rows
+
+    # -----------------------------------------------------------------------------------------------------
+    # Evaluation, early stopping, checkpoints
+
+    def _evaluate_and_checkpoint(
+        self,
+        tracker: ProgressTracker,
+        train_losses: dict[str, float],
+        training_set: Dataset,
+        validation_set: Dataset | None,
+        test_set: Dataset | None,
+        writer,
+    ) -> tuple[bool, bool]:
+        """Evaluate every split, log, update early stopping. Returns ``(should_stop, improved)``."""
+        config = self.config
+        tracker.checkpoint_number += 1
+        tracker.learning_rate = self.scheduler.get_last_lr()[0]
+        if config.skip_all_evaluation:
+            return False, False
+        for callback in self.callbacks:
+            callback.on_eval_start(self, tracker, None)
+        predictor = Predictor(self.model, self.eval_batch_size, self.device)
+        evaluate_training = config.evaluate_training_set or validation_set is None
+        results: dict[str, dict[str, dict[str, float]]] = {}
+        if evaluate_training:
+            results["training"], _ = predictor.batch_evaluation(training_set, max_batches=config.eval_steps)
+        else:
+            results["training"] = {name: {LOSS_METRIC: value} for name, value in train_losses.items()}
+        for split, dataset, start, end in (
+            ("validation", validation_set, "on_validation_start", "on_validation_end"),
+            ("test", test_set, "on_test_start", "on_test_end"),
+        ):
+            if dataset is None or len(dataset) == 0:
+                continue
+            for callback in self.callbacks:
+                getattr(callback, start)(self, tracker, None)
+            results[split], _ = predictor.batch_evaluation(dataset, max_batches=config.eval_steps)
+            for callback in self.callbacks:
+                getattr(callback, end)(self, tracker, None)
+        for split, metrics in results.items():
+            tracker.append_metrics(split, metrics)
+            if writer is not None:
+                writer.log(split, metrics, tracker.steps)
+        self.model.train()
+        logger.info("\n%s", format_metrics_table(tracker.epoch, tracker.steps, results))
+        for callback in self.callbacks:
+            callback.on_eval_end(self, tracker, None)
+        improved = self._update_best(tracker, results)
+        stop = (
+            config.early_stop >= 0
+            and tracker.evaluations_since_improvement >= max(config.early_stop, 1)
+            and config.early_stop > 0
+        )
+        if stop:
+            logger.info(
+                "Early stopping: %s did not improve for %d evaluations.",
+                config.validation_metric,
+                tracker.evaluations_since_improvement,
+            )
+        return stop, improved
+
+    def _update_best(self, tracker: ProgressTracker, results: dict[str, dict[str, dict[str, float]]]) -> bool:
+        config = self.config
+        split = "validation" if "validation" in results else "training"
+        field, metric = config.validation_field, config.validation_metric
+        value = results[split].get(field, {}).get(metric)
+        if value is None:
+            value = results[split][COMBINED][LOSS_METRIC]
+            metric = LOSS_METRIC
+        objective = get_metric_objective(metric)
+        self.scheduler.eval_step(value, objective)
+        best = tracker.best_eval_metric_value
+        improved = best is None or (value < best if objective == "minimize" else value > best)
+        if improved:
+            tracker.best_eval_metric_value = value
+            tracker.best_eval_metric_steps = tracker.steps
+            tracker.best_eval_metric_epoch = tracker.epoch
+            tracker.best_eval_metric_checkpoint_number = tracker.checkpoint_number
+            tracker.last_improvement_steps = tracker.steps
+            tracker.evaluations_since_improvement = 0
+            tracker.best_eval_train_metrics = results.get("training", {})
+            tracker.best_eval_validation_metrics = results.get("validation", {})
+            tracker.best_eval_test_metrics = results.get("test", {})
+        else:
+            tracker.evaluations_since_improvement += 1
+        return improved
+
+    def _save_checkpoint(
+        self, checkpoint: Checkpoint, name: str, tracker: ProgressTracker, epoch_start_steps: int, save_path: str
+    ) -> None:
+        state = {
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "torch_rng_state": torch.get_rng_state(),
+            "epoch_start_steps": epoch_start_steps,
+        }
+        checkpoint.save(name, self.model, state)
+        tracker.save(os.path.join(save_path, TRAINING_PROGRESS_TRACKER_FILE_NAME))
+        for callback in self.callbacks:
+            callback.on_checkpoint(self, tracker)
+
+    def _restore(self, checkpoint: Checkpoint | None, save_path: str | None) -> tuple[ProgressTracker, int]:
+        if checkpoint is None or not checkpoint.exists("latest"):
+            raise FileNotFoundError(f"Cannot resume: no checkpoint in {save_path}/{TRAINING_CHECKPOINTS_DIR_PATH}.")
+        state = checkpoint.load("latest", self.model, self.device)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng_state"].cpu())
+        tracker = ProgressTracker.load(os.path.join(save_path, TRAINING_PROGRESS_TRACKER_FILE_NAME))
+        for callback in self.callbacks:
+            callback.on_resume_training(True)
+        logger.info("Resuming training at step %d (epoch %d).", tracker.steps, tracker.epoch)
+        return tracker, int(state["epoch_start_steps"])
+
+    def _summary_writer(self, save_path: str | None):
+        if self.skip_save_log or save_path is None:
+            return None
+        from ludwig.utils.tensorboard_utils import MetricsWriter
+
+        return MetricsWriter(os.path.join(save_path, "logs"))
+
+
+def metrics_history(tracker: ProgressTracker) -> dict[str, Any]:
+    """The ``training``/``validation``/``test`` metric histories of a run."""
+    return {"training": tracker.train_metrics, "validation": tracker.validation_metrics, "test": tracker.test_metrics}
