@@ -76,7 +76,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         from ludwig.utils.registry import did_you_mean
 
         hint = did_you_mean(command, COMMANDS)
-        parser.error(f"unknown command {command!r}.{hint} Available commands: {', '.join(COMMANDS)}")
+        print(f"ludwig: error: unknown command {command!r}.{hint}", file=sys.stderr)
+        print(f"Available commands: {', '.join(COMMANDS)}. Run 'ludwig --help' for details.", file=sys.stderr)
+        sys.exit(2)
     module_name, function_name, _ = COMMANDS[command]
     entry_point = getattr(importlib.import_module(module_name), function_name)
     entry_point(rest)

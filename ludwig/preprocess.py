@@ -52,7 +52,7 @@ def preprocess_cli(
         allow_parallel_threads=allow_parallel_threads,
         callbacks=callbacks,
     )
-    return model.preprocess(
+    preprocessed = model.preprocess(
         dataset=dataset,
         training_set=training_set,
         validation_set=validation_set,
@@ -62,6 +62,13 @@ def preprocess_cli(
         skip_save_processed_input=False,
         random_seed=random_seed,
     )
+    splits = (
+        ("training", preprocessed.training_set),
+        ("validation", preprocessed.validation_set),
+        ("test", preprocessed.test_set),
+    )
+    logger.info("Preprocessed rows: %s", ", ".join(f"{name} {len(data)}" for name, data in splits if data is not None))
+    return preprocessed
 
 
 def build_parser() -> argparse.ArgumentParser:

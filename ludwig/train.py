@@ -38,8 +38,9 @@ def build_model(
 
     if model_load_path is not None:
         if config is not None:
-            logger.warning("Starting from the model in %s: its own config is used, the given config is ignored.",
-                           model_load_path)
+            logger.warning(
+                "Starting from the model in %s: its own config is used, the given config is ignored.", model_load_path
+            )
         return LudwigModel.load(model_load_path, logging_level=logging_level, callbacks=callbacks, **runtime)
     if config is None and model_resume_path is not None:
         config = os.path.join(model_resume_path, MODEL_FILE_NAME, MODEL_HYPERPARAMETERS_FILE_NAME)

@@ -13,7 +13,6 @@ import logging
 import os
 from typing import Any
 
-import h5py
 import numpy as np
 
 from ludwig.data.dataset import Dataset
@@ -100,11 +99,15 @@ class DatasetCache:
 
 
 def write_hdf5(path: str, dataset: Dataset) -> None:
+    import h5py
+
     with h5py.File(path, "w") as f:
         for name, values in dataset.columns.items():
             f.create_dataset(name, data=values)
 
 
 def read_hdf5(path: str) -> Dataset:
+    import h5py
+
     with h5py.File(path, "r") as f:
         return Dataset({name: np.asarray(f[name]) for name in f.keys()})

@@ -64,6 +64,7 @@ class Trainer:
         self.use_amp = bool(config.use_mixed_precision) and self.device.type == "cuda"
         if config.use_mixed_precision and not self.use_amp:
             logger.warning("trainer.use_mixed_precision needs a GPU; training in full precision on %s.", self.device)
+        _warn_unsupported_options(config)
         self.batch_size: int = 0
         self.eval_batch_size: int = 0
         self.gradient_accumulation_steps: int = 1
@@ -391,6 +392,22 @@ class Trainer:
         from ludwig.utils.tensorboard_utils import MetricsWriter
 
         return MetricsWriter(os.path.join(save_path, "logs"))
+
+
+_UNSUPPORTED_OPTIONS = {
+    "increase_batch_size_on_plateau": 0,
+    "enable_gradient_checkpointing": False,
+    "enable_profiling": False,
+    "bucketing_field": None,
+}
+
+
+def _warn_unsupported_options(config) -> None:
+    """Say so when an option this trainer does not apply yet was set, rather than ignoring it silently."""
+    for name, inactive in _UNSUPPORTED_OPTIONS.items():
+        if getattr(config, name) != inactive:
+            logger.warning("trainer.%s=%r is not applied by this version of the trainer; training goes on "
+                           "without it.", name, getattr(config, name))
 
 
 def metrics_history(tracker: ProgressTracker) -> dict[str, Any]:

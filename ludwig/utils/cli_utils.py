@@ -62,13 +62,19 @@ class CLIError(LudwigError):
 # Parsers and flag groups.
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows ``(default: x)`` after the help of options whose default says something (not None, not a flag)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "%(default)" in text or action.nargs == 0 or action.default in (None, argparse.SUPPRESS):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 def make_parser(command: str, description: str) -> argparse.ArgumentParser:
     """The parser of ``ludwig <command>``."""
-    return argparse.ArgumentParser(
-        prog=f"ludwig {command}",
-        description=description,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    return argparse.ArgumentParser(prog=f"ludwig {command}", description=description, formatter_class=_HelpFormatter)
 
 
 def add_config_args(parser: argparse.ArgumentParser, required: bool = True, what: str = "model") -> None:
@@ -111,9 +117,7 @@ def add_experiment_name_args(parser: argparse.ArgumentParser, experiment_name: s
 
 def add_train_args(parser: argparse.ArgumentParser) -> None:
     """Model load/resume paths and the ``skip_save_*`` flags of training."""
-    parser.add_argument(
-        "-mlp", "--model_load_path", help="path of a trained model folder to start from (fine-tuning)"
-    )
+    parser.add_argument("-mlp", "--model_load_path", help="path of a trained model folder to start from (fine-tuning)")
     parser.add_argument(
         "-mrp", "--model_resume_path", help="path of a results folder whose training is resumed from its checkpoint"
     )
@@ -346,7 +350,8 @@ def handle_errors(command: str, logging_level: int | str = logging.INFO) -> Iter
             raise
         message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         print(f"ludwig {command}: error: {message}", file=sys.stderr)
-        print("(run again with -l debug to see the traceback)", file=sys.stderr)
+        if not isinstance(e, LudwigError):  # Ludwig's own errors say all there is to say
+            print("(run again with -l debug to see the traceback)", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         print(f"\nludwig {command}: interrupted", file=sys.stderr)
