@@ -19,7 +19,7 @@ import torch
 
 from ludwig.api_types import PreprocessedDataset, TrainingResults, TrainingStats
 from ludwig.backend import initialize_backend
-from ludwig.constants import COMBINED
+from ludwig.constants import COMBINED, FULL
 from ludwig.data.dataset import Dataset
 from ludwig.data.preprocessing import PreprocessedSplits, preprocess_for_prediction, preprocess_for_training
 from ludwig.features.feature_registries import base_type_registry
@@ -144,6 +144,17 @@ class LudwigModel:
         if resume:
             self._prepare_resume(model_resume_path)
         set_random_seed(random_seed)
+        splits = self._preprocess_for_training(
+            dataset,
+            training_set,
+            validation_set,
+            test_set,
+            training_set_metadata,
+            data_format,
+            skip_save_processed_input,
+            random_seed,
+        )
+        self.training_set_metadata = splits.metadata
         save_anything = not all(
             [
                 skip_save_training_description,
@@ -166,17 +177,6 @@ class LudwigModel:
                 self.config, run_dir, experiment_name, model_name, output_directory, model_resume_path
             )
 
-        splits = self._preprocess_for_training(
-            dataset,
-            training_set,
-            validation_set,
-            test_set,
-            training_set_metadata,
-            data_format,
-            skip_save_processed_input,
-            random_seed,
-        )
-        self.training_set_metadata = splits.metadata
         if run_dir and not skip_save_training_description:
             self._save_description(
                 run_dir, dataset, training_set, validation_set, test_set, data_format, random_seed, experiment_name
@@ -472,9 +472,12 @@ class LudwigModel:
             "validation": preprocessed.validation_set,
             "test": preprocessed.test_set,
         }
-        if eval_split not in by_split:
-            raise ValueError(f"eval_split {eval_split!r} is not allowed; expected one of {list(by_split)}.")
-        eval_data = by_split[eval_split]
+        if eval_split not in (*by_split, FULL):
+            raise ValueError(f"eval_split {eval_split!r} is not allowed; expected one of {[*by_split, FULL]}.")
+        if eval_split == FULL:
+            eval_data = Dataset.concat([d for d in by_split.values() if d is not None])
+        else:
+            eval_data = by_split[eval_split]
         if eval_data is None or len(eval_data) == 0:
             fallback = next(s for s in ("test", "validation", "training") if by_split[s] is not None)
             logger.warning("The %s split is empty; evaluating on the %s split instead.", eval_split, fallback)

@@ -37,6 +37,12 @@ class Dataset:
             self._tensors = {k: torch.from_numpy(_writable(v)) for k, v in self.columns.items()}
         return self._tensors
 
+    @staticmethod
+    def concat(datasets: list[Dataset]) -> Dataset:
+        """The rows of ``datasets`` one after the other."""
+        names = datasets[0].columns.keys()
+        return Dataset({name: np.concatenate([d.columns[name] for d in datasets]) for name in names})
+
     def subset(self, indices: np.ndarray) -> Dataset:
         return Dataset({k: v[indices] for k, v in self.columns.items()})
 

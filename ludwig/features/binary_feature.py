@@ -126,8 +126,12 @@ class BinaryInputFeature(InputFeature):
 
 
 class BinaryOutputFeature(OutputFeature):
+    def __init__(self, config, metadata: dict[str, Any], input_size: int):
+        super().__init__(config, metadata, input_size)
+        self.register_buffer("temperature", torch.ones(()))  # fitted when calibration is on
+
     def predictions(self, logits: torch.Tensor) -> dict[str, torch.Tensor]:
-        probabilities = torch.sigmoid(logits)
+        probabilities = torch.sigmoid(logits / self.temperature)
         return {PREDICTIONS: probabilities >= self.config.threshold, PROBABILITIES: probabilities, LOGITS: logits}
 
     def target_tensor(self, targets: torch.Tensor) -> torch.Tensor:

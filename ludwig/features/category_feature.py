@@ -112,6 +112,10 @@ class CategoryInputFeature(InputFeature):
 
 
 class CategoryOutputFeature(OutputFeature):
+    def __init__(self, config, metadata: dict[str, Any], input_size: int):
+        super().__init__(config, metadata, input_size)
+        self.register_buffer("temperature", torch.ones(()))  # fitted when calibration is on
+
     def loss_config(self, config, metadata: dict[str, Any]):
         """Resolve ``class_weights`` given as {label: weight} into a list ordered by class index."""
         loss = config.loss.copy()
@@ -143,7 +147,7 @@ class CategoryOutputFeature(OutputFeature):
         return spec
 
     def predictions(self, logits: torch.Tensor) -> dict[str, torch.Tensor]:
-        probabilities = torch.softmax(logits, dim=-1)
+        probabilities = torch.softmax(logits / self.temperature, dim=-1)
         return {PREDICTIONS: probabilities.argmax(dim=-1), PROBABILITIES: probabilities, LOGITS: logits}
 
     def target_tensor(self, targets: torch.Tensor) -> torch.Tensor:

@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from ludwig.combiners.registry import combiner_registry
 from ludwig.features.feature_registries import input_type_registry, load_all_features, output_type_registry
@@ -68,6 +69,7 @@ class ECD(nn.Module):
             )
         input_sizes = {f.name: f.output_size for f in self.input_features.values()}
         self.combiner = combiner_registry[config.combiner.type](config.combiner, input_sizes)
+        self.gradient_checkpointing = bool(config.trainer.enable_gradient_checkpointing)
         self.output_features = nn.ModuleDict()
         for feature in dependency_order(config.output_features):
             input_size = self.combiner.output_size + sum(
@@ -83,7 +85,10 @@ class ECD(nn.Module):
         encoder_outputs = {
             feature.name: feature(inputs[feature.proc_column]) for feature in self.input_features.values()
         }
-        combined = self.combiner(encoder_outputs)["combiner_output"]
+        if self.gradient_checkpointing and self.training:
+            combined = checkpoint(self.combiner, encoder_outputs, use_reentrant=False)["combiner_output"]
+        else:
+            combined = self.combiner(encoder_outputs)["combiner_output"]
         outputs: dict[str, dict[str, torch.Tensor]] = {}
         for feature in self.output_features.values():
             hidden = combined

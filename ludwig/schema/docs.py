@@ -73,8 +73,14 @@ def render_reference(root: type[su.BaseConfig], title: str, root_path: str = "co
         if (path, config_cls) in seen:
             continue
         seen.add((path, config_cls))
-        lines += [f"## `{path}`", "", (config_cls.__doc__ or "").strip().split("\n")[0], "", section_table(config_cls),
-                  ""]
+        lines += [
+            f"## `{path}`",
+            "",
+            (config_cls.__doc__ or "").strip().split("\n")[0],
+            "",
+            section_table(config_cls),
+            "",
+        ]
         queue.extend(_subsections(config_cls, path))
     return "\n".join(lines)
 
@@ -84,8 +90,10 @@ def render_feature_reference() -> str:
     from ludwig.schema.features.base import input_feature_config_registry, output_feature_config_registry
 
     parts = []
-    for kind, registry in (("input_features", input_feature_config_registry),
-                           ("output_features", output_feature_config_registry)):
+    for kind, registry in (
+        ("input_features", input_feature_config_registry),
+        ("output_features", output_feature_config_registry),
+    ):
         for name in registry:
             parts.append(render_reference(registry[name], f"{kind}: {name}", root_path=f"{kind}[type={name}]"))
     return "\n\n".join(parts)

@@ -177,7 +177,23 @@ def _cross_field_checks(config: ModelConfig) -> list[str]:
     if preprocessing.oversample_minority is not None and preprocessing.undersample_majority is not None:
         errors.append("preprocessing: oversample_minority and undersample_majority are mutually exclusive.")
     errors.extend(_check_validation_metric(config))
+    errors.extend(_check_bucketing_field(config))
     return errors
+
+
+SEQUENCE_LIKE_TYPES = ("sequence", "text", "timeseries", "audio")
+
+
+def _check_bucketing_field(config: ModelConfig) -> list[str]:
+    """Bucketing groups rows of similar sequence length, so it needs a sequence-like input feature."""
+    field = config.trainer.bucketing_field
+    if field is None:
+        return []
+    allowed = [f.name for f in config.input_features if f.type in SEQUENCE_LIKE_TYPES]
+    if field not in allowed:
+        return [f"trainer.bucketing_field: {field!r} must name a {'/'.join(SEQUENCE_LIKE_TYPES)} input feature; "
+                f"this config has {allowed or 'none'}."]
+    return []
 
 
 def _check_validation_metric(config: ModelConfig) -> list[str]:

@@ -1,9 +1,10 @@
-"""``batch_size: auto``: pick the largest batch size that trains without running out of memory.
+"""``batch_size: auto``: the largest batch size that fits, within Ludwig's limits.
 
-On a GPU the tuner doubles the batch size from a small start, running real training steps on a copy of the
-model, until a step runs out of memory, the batch no longer fits the dataset, or ``max_batch_size`` is reached;
-it keeps the last size that worked. On CPU there is no memory wall to find and large batches only slow
-convergence, so ``auto`` means 128 (capped by the dataset and ``max_batch_size``), as Ludwig documents.
+Limits, as Ludwig documents them: at most ``max_batch_size``, at most 20% of the training rows (so an epoch has
+several steps), and at most 128 on CPU (larger CPU batches bring no speed-up and slow convergence). Candidates
+are powers of two from 2 up to those limits. On a GPU each candidate runs real training steps on a copy of the
+model and the tuner stops at the first out-of-memory error. The largest candidate that worked is chosen, which
+keeps runs with the same seed reproducible (a throughput race would not be).
 """
 
 from __future__ import annotations
@@ -17,43 +18,58 @@ from ludwig.data.dataset import Batcher, Dataset
 
 logger = logging.getLogger(__name__)
 
-CPU_BATCH_SIZE = 128
+CPU_MAX_BATCH_SIZE = 128
 MIN_BATCH_SIZE = 2
+MAX_FRACTION_OF_DATASET = 0.2
+
+
+def batch_size_limit(dataset_size: int, device: torch.device, max_batch_size: int) -> int:
+    limit = min(max_batch_size, max(MIN_BATCH_SIZE, int(MAX_FRACTION_OF_DATASET * dataset_size)))
+    if device.type != "cuda":
+        limit = min(limit, CPU_MAX_BATCH_SIZE)
+    return max(1, limit)
+
+
+def candidate_batch_sizes(limit: int) -> list[int]:
+    """Powers of two from ``MIN_BATCH_SIZE`` up to ``limit`` (or just ``limit`` when it is smaller)."""
+    sizes, size = [], MIN_BATCH_SIZE
+    while size <= limit:
+        sizes.append(size)
+        size *= 2
+    return sizes or [limit]
 
 
 def tune_batch_size(model: torch.nn.Module, dataset: Dataset, device: torch.device | str, max_batch_size: int) -> int:
     """The batch size to train ``model`` with on ``device``."""
     device = torch.device(device)
-    upper = max(1, min(max_batch_size, len(dataset)))
+    candidates = candidate_batch_sizes(batch_size_limit(len(dataset), device, max_batch_size))
     if device.type != "cuda":
-        batch_size = min(CPU_BATCH_SIZE, upper)
-        logger.info("batch_size=auto on CPU: using %d.", batch_size)
-        return batch_size
-    return _tune_on_gpu(model, dataset, device, upper)
+        batch_size = candidates[-1]
+    else:
+        batch_size = _largest_fitting(model, dataset, device, candidates)
+    logger.info("batch_size=auto: using %d (%s, %d training rows).", batch_size, device.type, len(dataset))
+    return batch_size
 
 
-def _tune_on_gpu(model: torch.nn.Module, dataset: Dataset, device: torch.device, upper: int) -> int:
+def _largest_fitting(model: torch.nn.Module, dataset: Dataset, device: torch.device, candidates: list[int]) -> int:
     trial_model = copy.deepcopy(model).to(device).train()
     optimizer = torch.optim.SGD([p for p in trial_model.parameters() if p.requires_grad], lr=0.0)
-    best = min(MIN_BATCH_SIZE, upper)
-    batch_size = best
-    while batch_size <= upper:
-        try:
-            for _, batch in zip(range(2), Batcher(dataset, batch_size, shuffle=True, device=device).epoch()):
-                outputs = trial_model(batch)
-                loss, _ = trial_model.train_loss(batch, outputs)
-                loss.backward()
-                optimizer.step()
-                optimizer.zero_grad(set_to_none=True)
-            torch.cuda.synchronize(device)
-        except torch.OutOfMemoryError:
-            logger.info("batch_size=%d ran out of GPU memory.", batch_size)
-            break
-        best = batch_size
-        if batch_size == upper:
-            break
-        batch_size = min(batch_size * 2, upper)
-    del trial_model, optimizer
-    torch.cuda.empty_cache()
-    logger.info("batch_size=auto: tuned to %d.", best)
+    best = candidates[0]
+    try:
+        for batch_size in candidates:
+            try:
+                for _, batch in zip(range(2), Batcher(dataset, batch_size, shuffle=True, device=device).epoch()):
+                    outputs = trial_model(batch)
+                    loss, _ = trial_model.train_loss(batch, outputs)
+                    loss.backward()
+                    optimizer.step()
+                    optimizer.zero_grad(set_to_none=True)
+                torch.cuda.synchronize(device)
+            except torch.OutOfMemoryError:
+                logger.info("batch_size=%d ran out of GPU memory.", batch_size)
+                break
+            best = batch_size
+    finally:
+        del trial_model, optimizer
+        torch.cuda.empty_cache()
     return best

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from ludwig.constants import COMBINED, LOSS_METRIC
 from ludwig.data.dataset import Batcher, Dataset
 from ludwig.globals import TRAINING_CHECKPOINTS_DIR_PATH, TRAINING_PROGRESS_TRACKER_FILE_NAME
+from ludwig.models.calibration import calibrate
 from ludwig.models.ecd import ECD
 from ludwig.models.predictor import Predictor
 from ludwig.modules.lr_scheduler import LRScheduler
@@ -64,7 +65,6 @@ class Trainer:
         self.use_amp = bool(config.use_mixed_precision) and self.device.type == "cuda"
         if config.use_mixed_precision and not self.use_amp:
             logger.warning("trainer.use_mixed_precision needs a GPU; training in full precision on %s.", self.device)
-        _warn_unsupported_options(config)
         self.batch_size: int = 0
         self.eval_batch_size: int = 0
         self.gradient_accumulation_steps: int = 1
@@ -181,7 +181,11 @@ class Trainer:
         )
         should_stop = tracker.steps >= total_steps
         start_time = time.time()
+        profiler = self._profiler(save_path)
         while not should_stop:
+            if tracker.batch_size != batcher.batch_size:
+                logger.info("Batch size increased to %d.", tracker.batch_size)
+                batcher.batch_size = tracker.batch_size
             for callback in self.callbacks:
                 callback.on_epoch_start(self, tracker, save_path)
             self.model.train()
@@ -197,6 +201,8 @@ class Trainer:
                 running_rows += rows
                 tracker.steps += 1
                 progress.update(1)
+                if profiler is not None:
+                    profiler.step()
                 for callback in self.callbacks:
                     callback.on_batch_end(self, tracker, save_path)
                 if tracker.steps % steps_per_checkpoint == 0 or tracker.steps >= total_steps:
@@ -229,11 +235,14 @@ class Trainer:
             if any(callback.should_early_stop(self, tracker, True) for callback in self.callbacks):
                 should_stop = True
         progress.close()
+        if profiler is not None:
+            profiler.stop()
         logger.info(
             "Training took %.1fs over %d steps (%d epochs).", time.time() - start_time, tracker.steps, tracker.epoch
         )
         if not config.skip_all_evaluation:
             self.model.load_state_dict(best_state)
+        calibrate(self.model, validation_set, self.eval_batch_size, self.device)
         if writer is not None:
             writer.close()
         for callback in self.callbacks:
@@ -320,11 +329,15 @@ class Trainer:
         for callback in self.callbacks:
             callback.on_eval_end(self, tracker, None)
         improved = self._update_best(tracker, results)
-        stop = (
-            config.early_stop >= 0
-            and tracker.evaluations_since_improvement >= max(config.early_stop, 1)
-            and config.early_stop > 0
+        self.scheduler.eval_step(
+            *self._watched_value(
+                results,
+                config.learning_rate_scheduler.reduce_eval_split,
+                config.learning_rate_scheduler.reduce_eval_metric,
+            )
         )
+        self._maybe_increase_batch_size(tracker, results)
+        stop = config.early_stop > 0 and tracker.evaluations_since_improvement >= config.early_stop
         if stop:
             logger.info(
                 "Early stopping: %s did not improve for %d evaluations.",
@@ -334,15 +347,8 @@ class Trainer:
         return stop, improved
 
     def _update_best(self, tracker: ProgressTracker, results: dict[str, dict[str, dict[str, float]]]) -> bool:
-        config = self.config
         split = "validation" if "validation" in results else "training"
-        field, metric = config.validation_field, config.validation_metric
-        value = results[split].get(field, {}).get(metric)
-        if value is None:
-            value = results[split][COMBINED][LOSS_METRIC]
-            metric = LOSS_METRIC
-        objective = get_metric_objective(metric)
-        self.scheduler.eval_step(value, objective)
+        value, objective = self._watched_value(results, split, self.config.validation_metric)
         best = tracker.best_eval_metric_value
         improved = best is None or (value < best if objective == "minimize" else value > best)
         if improved:
@@ -358,6 +364,56 @@ class Trainer:
         else:
             tracker.evaluations_since_improvement += 1
         return improved
+
+    def _watched_value(
+        self, results: dict[str, dict[str, dict[str, float]]], split: str, metric: str
+    ) -> tuple[float, str]:
+        """``metric`` of the validation field on ``split`` (the combined loss when unavailable), and its objective."""
+        split_results = results.get(split) or results.get("validation") or results["training"]
+        value = split_results.get(self.config.validation_field, {}).get(metric)
+        if value is None:
+            value, metric = split_results[COMBINED][LOSS_METRIC], LOSS_METRIC
+        return value, get_metric_objective(metric)
+
+    def _maybe_increase_batch_size(
+        self,
+        tracker: ProgressTracker,
+        results: dict[str, dict[str, dict[str, float]]],
+    ) -> None:
+        """``increase_batch_size_on_plateau``: grow the batch size (from the next epoch) when the watched metric
+        stops improving for ``increase_batch_size_on_plateau_patience`` evaluations."""
+        config = self.config
+        if tracker.num_increases_batch_size >= config.increase_batch_size_on_plateau:
+            return
+        value, objective = self._watched_value(
+            results, config.increase_batch_size_eval_split, config.increase_batch_size_eval_metric
+        )
+        best = tracker.best_increase_batch_size_eval_metric
+        if best is None or (value < best if objective == "minimize" else value > best):
+            tracker.best_increase_batch_size_eval_metric = value
+            tracker.evaluations_since_batch_size_improvement = 0
+            return
+        tracker.evaluations_since_batch_size_improvement += 1
+        if tracker.evaluations_since_batch_size_improvement < config.increase_batch_size_on_plateau_patience:
+            return
+        new_size = min(int(tracker.batch_size * config.increase_batch_size_on_plateau_rate), config.max_batch_size)
+        if new_size > tracker.batch_size:
+            tracker.batch_size = new_size
+            tracker.num_increases_batch_size += 1
+        tracker.evaluations_since_batch_size_improvement = 0
+
+    def _profiler(self, save_path: str | None):
+        """A torch profiler writing TensorBoard traces to ``<model>/logs/profiling`` when profiling is on."""
+        if not self.config.enable_profiling:
+            return None
+        options = {"wait": 1, "warmup": 1, "active": 3, "repeat": 1, **self.config.profiler}
+        trace_dir = os.path.join(save_path or ".", "logs", "profiling")
+        profiler = torch.profiler.profile(
+            schedule=torch.profiler.schedule(**options),
+            on_trace_ready=torch.profiler.tensorboard_trace_handler(trace_dir),
+        )
+        profiler.start()
+        return profiler
 
     def _save_checkpoint(
         self, checkpoint: Checkpoint, name: str, tracker: ProgressTracker, epoch_start_steps: int, save_path: str
@@ -392,22 +448,6 @@ class Trainer:
         from ludwig.utils.tensorboard_utils import MetricsWriter
 
         return MetricsWriter(os.path.join(save_path, "logs"))
-
-
-_UNSUPPORTED_OPTIONS = {
-    "increase_batch_size_on_plateau": 0,
-    "enable_gradient_checkpointing": False,
-    "enable_profiling": False,
-    "bucketing_field": None,
-}
-
-
-def _warn_unsupported_options(config) -> None:
-    """Say so when an option this trainer does not apply yet was set, rather than ignoring it silently."""
-    for name, inactive in _UNSUPPORTED_OPTIONS.items():
-        if getattr(config, name) != inactive:
-            logger.warning("trainer.%s=%r is not applied by this version of the trainer; training goes on "
-                           "without it.", name, getattr(config, name))
 
 
 def metrics_history(tracker: ProgressTracker) -> dict[str, Any]:

@@ -1,0 +1,70 @@
+"""Temperature scaling of classifier outputs (``calibration: true`` on binary and category outputs).
+
+After training, one temperature per calibrated output feature is fitted on the validation set by minimising
+the negative log likelihood of ``logits / T``. It is stored in the output feature's ``temperature`` buffer, so it
+is saved with the weights and applied to every later prediction. Accuracy is unchanged (T > 0 keeps the
+ranking); probabilities become better calibrated.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import torch
+from torch.nn import functional as F
+
+from ludwig.constants import BINARY, LOGITS
+from ludwig.data.dataset import Batcher, Dataset
+
+logger = logging.getLogger(__name__)
+
+
+def calibrate(model, validation_set: Dataset | None, batch_size: int, device: torch.device | str) -> None:
+    """Fit the temperature of every output feature whose config sets ``calibration: true``."""
+    features = [f for f in model.output_features.values() if getattr(f.config, "calibration", False)]
+    if not features:
+        return
+    if validation_set is None or len(validation_set) == 0:
+        logger.warning("calibration needs a validation set; %s left uncalibrated.", [f.name for f in features])
+        return
+    logits: dict[str, list[torch.Tensor]] = {f.name: [] for f in features}
+    model.eval()
+    with torch.inference_mode():
+        for batch in Batcher(validation_set, batch_size, device=device).epoch():
+            outputs = model(batch)
+            for feature in features:
+                logits[feature.name].append(outputs[feature.name][LOGITS].float().cpu())
+    for feature in features:
+        targets = torch.from_numpy(validation_set.columns[feature.proc_column])
+        temperature = fit_temperature(torch.cat(logits[feature.name]), targets, feature.config.type == BINARY)
+        feature.temperature.fill_(temperature)
+        logger.info("Calibrated %s: temperature %.3f.", feature.name, temperature)
+
+
+MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 20.0
+
+
+def fit_temperature(logits: torch.Tensor, targets: torch.Tensor, binary: bool) -> float:
+    """The temperature in [0.05, 20] minimising the NLL of ``logits / T`` against ``targets``.
+
+    The bounds keep a perfectly separated validation set (where the NLL keeps falling as T -> 0) from producing
+    a degenerate, infinitely confident model.
+    """
+    bounds = (math.log(MIN_TEMPERATURE), math.log(MAX_TEMPERATURE))
+    log_t = torch.zeros((), requires_grad=True)
+    optimizer = torch.optim.LBFGS([log_t], lr=0.1, max_iter=100)
+
+    def nll() -> torch.Tensor:
+        optimizer.zero_grad()
+        scaled = logits / log_t.clamp(*bounds).exp()
+        if binary:
+            loss = F.binary_cross_entropy_with_logits(scaled, targets.float())
+        else:
+            loss = F.cross_entropy(scaled, targets.long())
+        loss.backward()
+        return loss
+
+    optimizer.step(nll)
+    temperature = float(log_t.detach().clamp(*bounds).exp())
+    return temperature if math.isfinite(temperature) else 1.0
