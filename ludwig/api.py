@@ -39,6 +39,7 @@ from ludwig.schema.model_config import ModelConfig
 from ludwig.trainers.checkpoint import Checkpoint, load_weights, save_weights
 from ludwig.trainers.trainer import metrics_history
 from ludwig.utils.fs_utils import get_output_directory, load_config_file, save_json
+from ludwig.utils.logging_utils import set_ludwig_logging_level
 from ludwig.utils.print_utils import format_evaluation_report, format_training_report
 from ludwig.utils.results_io import save_prediction_outputs
 
@@ -100,14 +101,8 @@ class LudwigModel:
 
     @staticmethod
     def set_logging_level(logging_level: int) -> None:
-        """Set the level of the ``ludwig`` logger (and give it a plain console handler once)."""
-        if not any(getattr(h, "_ludwig_console", False) for h in logger.handlers):
-            handler = logging.StreamHandler(sys.stderr)
-            handler.setFormatter(logging.Formatter("%(message)s"))
-            handler._ludwig_console = True
-            logger.addHandler(handler)
-            logger.propagate = False
-        logger.setLevel(logging_level)
+        """Set the level of the ``ludwig`` logger (e.g. ``logging.INFO`` to see progress and tables)."""
+        set_ludwig_logging_level(logging_level)
 
     # -----------------------------------------------------------------------------------------------------
     # Training

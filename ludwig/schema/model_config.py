@@ -191,8 +191,10 @@ def _check_bucketing_field(config: ModelConfig) -> list[str]:
         return []
     allowed = [f.name for f in config.input_features if f.type in SEQUENCE_LIKE_TYPES]
     if field not in allowed:
-        return [f"trainer.bucketing_field: {field!r} must name a {'/'.join(SEQUENCE_LIKE_TYPES)} input feature; "
-                f"this config has {allowed or 'none'}."]
+        return [
+            f"trainer.bucketing_field: {field!r} must name a {'/'.join(SEQUENCE_LIKE_TYPES)} input feature; "
+            f"this config has {allowed or 'none'}."
+        ]
     return []
 
 

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ludwig.error import LudwigError
+from ludwig.utils.logging_utils import set_ludwig_logging_level
 
 logger = logging.getLogger("ludwig.cli")
 
@@ -320,15 +321,7 @@ def _require_mapping(data: Any, source: str) -> dict[str, Any]:
 def setup_logging(level_name: str | int) -> int:
     """Set the level of the ``ludwig`` logger and give it a console handler (stderr) once; returns the level."""
     level = LOGGING_LEVELS[level_name] if isinstance(level_name, str) else int(level_name)
-    ludwig_logger = logging.getLogger("ludwig")
-    # The API marks its console handler the same way, so the two never print a message twice.
-    if not any(getattr(h, "_ludwig_console", False) for h in ludwig_logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        handler._ludwig_console = True
-        ludwig_logger.addHandler(handler)
-        ludwig_logger.propagate = False
-    ludwig_logger.setLevel(level)
+    set_ludwig_logging_level(level)
     return level
 
 
