@@ -197,6 +197,9 @@ class LudwigModel:
             splits.training, splits.validation, splits.test, save_path=model_dir, resume=resume
         )
         self._trained_batch_size = trainer.batch_size
+        self._record_resolved_trainer_values(trainer)
+        if model_dir:
+            self.save_config(model_dir)
         history = metrics_history(tracker)
         train_stats = TrainingStats(history["training"], history["validation"], history["test"])
         if run_dir and not skip_save_training_statistics:
@@ -225,6 +228,13 @@ class LudwigModel:
         preprocessed = PreprocessedDataset(splits.training, splits.validation, splits.test, splits.metadata)
         return TrainingResults(train_stats, preprocessed, run_dir)
 
+    def _record_resolved_trainer_values(self, trainer) -> None:
+        """Replace ``auto`` batch sizes and learning rate in the config by the values training used."""
+        trainer_config = self.config_obj.trainer
+        trainer_config.batch_size = trainer.batch_size
+        trainer_config.eval_batch_size = trainer.eval_batch_size
+        trainer_config.learning_rate = trainer.learning_rate
+
     def _preprocess_for_training(
         self,
         dataset,
@@ -249,16 +259,14 @@ class LudwigModel:
             callbacks=self.callbacks,
         )
 
-    def _prepare_resume(self, model_resume_path: str) -> None:
-        model_dir = os.path.join(model_resume_path, MODEL_FILE_NAME)
-        hyperparameters = os.path.join(model_dir, MODEL_HYPERPARAMETERS_FILE_NAME)
-        if not os.path.exists(os.path.join(model_dir, TRAINING_CHECKPOINTS_DIR_PATH)):
+    @staticmethod
+    def _prepare_resume(model_resume_path: str) -> None:
+        """Check that ``model_resume_path`` holds checkpoints; training resumes with this model's config."""
+        checkpoints = os.path.join(model_resume_path, MODEL_FILE_NAME, TRAINING_CHECKPOINTS_DIR_PATH)
+        if not os.path.isdir(checkpoints):
             raise FileNotFoundError(
-                f"model_resume_path {model_resume_path} holds no training checkpoints "
-                f"({model_dir}/{TRAINING_CHECKPOINTS_DIR_PATH} is missing)."
+                f"model_resume_path {model_resume_path} holds no training checkpoints ({checkpoints} is missing)."
             )
-        with open(hyperparameters) as f:
-            self.config_obj = ModelConfig.from_dict(json.load(f))
 
     def train_online(
         self, dataset, training_set_metadata: dict | None = None, data_format: str = "auto", random_seed: int = 42

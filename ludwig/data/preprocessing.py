@@ -115,6 +115,8 @@ def preprocess_for_prediction(
     """
     load_all_features()
     df = load_dataset(dataset, data_format)
+    if isinstance(dataset, pd.DataFrame):
+        df.index = dataset.index  # predictions keep the caller's index, so they can be joined back
     if split != "full":
         df = _select_split(config, df, split, random_seed)
     features = [(f, True) for f in config.input_features]
@@ -207,7 +209,7 @@ def _select_split(config, df: pd.DataFrame, split: str, random_seed: int) -> pd.
     if split not in SPLIT_NAMES:
         raise ValueError(f"split {split!r} is not allowed; expected one of ['full', *{list(SPLIT_NAMES)}].")
     assignment = split_dataset(df, config.preprocessing.split, random_seed)
-    return df[assignment == SPLIT_NAMES.index(split)].reset_index(drop=True)
+    return df[assignment == SPLIT_NAMES.index(split)]
 
 
 def _raw_column(df: pd.DataFrame, feature) -> pd.Series:
@@ -254,7 +256,8 @@ def _fill(column: pd.Series, value: Any) -> pd.Series:
     return column.fillna(value)
 
 
-def _outlier_mask(feature, column: pd.Series, training_mask: np.ndarray) -> pd.Series | None:
+def _outlier_bounds(feature, column: pd.Series, training_mask: np.ndarray) -> list[float] | None:
+    """``[low, high]``: values outside are outliers (``outlier_threshold`` training stds from the mean)."""
     preprocessing = feature.preprocessing
     if feature.type != NUMBER or preprocessing.outlier_strategy is None:
         return None
@@ -262,27 +265,41 @@ def _outlier_mask(feature, column: pd.Series, training_mask: np.ndarray) -> pd.S
     mean, std = training_values.mean(), training_values.std()
     if not std or not np.isfinite(std):
         return None
-    return (column - mean).abs() > preprocessing.outlier_threshold * std
+    spread = preprocessing.outlier_threshold * std
+    return [float(mean - spread), float(mean + spread)]
+
+
+def _outside(column: pd.Series, bounds: list[float]) -> pd.Series:
+    return (column < bounds[0]) | (column > bounds[1])
 
 
 def _clean_columns(config, df: pd.DataFrame, split: np.ndarray) -> tuple[dict[str, pd.Series], np.ndarray, dict]:
-    """Cast and fill every feature's column. Returns the columns, the rows kept, and the fill values used."""
+    """Cast and fill every feature's column.
+
+    Returns the columns, the rows kept, and per feature the values computed on the training rows
+    (``computed_fill_value``, and for outliers ``computed_outlier_bounds`` / ``computed_outlier_fill_value``)
+    that prediction reuses.
+    """
     training_mask = split == TRAINING
     keep = np.ones(len(df), dtype=bool)
     cleaned: dict[str, pd.Series] = {}
-    fill_values: dict[str, Any] = {}
+    computed: dict[str, dict[str, Any]] = {}
     for feature in config.input_features + config.output_features:
         column = base_type_registry[feature.type].cast_column(_raw_column(df, feature))
-        outliers = _outlier_mask(feature, column, training_mask)
-        if outliers is not None:
+        values: dict[str, Any] = {}
+        bounds = _outlier_bounds(feature, column, training_mask)
+        if bounds is not None:
+            outliers = _outside(column, bounds)
             strategy = feature.preprocessing.outlier_strategy
             column = column.mask(outliers)
+            outlier_fill = _missing_fill_value(
+                feature, column, training_mask, FILL_WITH_MODE if strategy == DROP_ROW else strategy
+            )
             if strategy == DROP_ROW:
                 keep &= ~outliers.to_numpy()
             else:
-                column = _apply_strategy(
-                    column, strategy, _missing_fill_value(feature, column, training_mask, strategy)
-                )
+                column = _apply_strategy(column, strategy, outlier_fill)
+            values.update(computed_outlier_bounds=bounds, computed_outlier_fill_value=_json_safe(outlier_fill))
         strategy = feature.preprocessing.missing_value_strategy
         fill_value = _missing_fill_value(feature, column, training_mask, strategy)
         if strategy == DROP_ROW:
@@ -290,19 +307,27 @@ def _clean_columns(config, df: pd.DataFrame, split: np.ndarray) -> tuple[dict[st
         else:
             column = _apply_strategy(column, strategy, fill_value)
         cleaned[feature.name] = column
-        fill_values[feature.name] = fill_value
-    return cleaned, keep, fill_values
+        computed[feature.name] = {"computed_fill_value": _json_safe(fill_value), **values}
+    return cleaned, keep, computed
 
 
 def _clean_column_for_prediction(feature, raw: pd.Series, metadata: dict[str, Any]) -> pd.Series:
     """Cast and fill one column with the values computed at training time; never drops a row."""
     column = base_type_registry[feature.type].cast_column(raw)
     preprocessing = metadata.get("preprocessing", {})
-    fill_value = preprocessing.get("computed_fill_value")
+    bounds = preprocessing.get("computed_outlier_bounds")
+    if bounds is not None:
+        strategy = preprocessing.get("outlier_strategy")
+        column = column.mask(_outside(column, bounds))
+        column = _apply_strategy(
+            column,
+            FILL_WITH_MODE if strategy == DROP_ROW else strategy,
+            preprocessing.get("computed_outlier_fill_value"),
+        )
     strategy = preprocessing.get("missing_value_strategy", FILL_WITH_CONST)
     if strategy == DROP_ROW:
         strategy = FILL_WITH_MODE  # dropping would break one-output-row-per-input-row
-    return _apply_strategy(column, strategy, fill_value)
+    return _apply_strategy(column, strategy, preprocessing.get("computed_fill_value"))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -310,7 +335,7 @@ def _clean_column_for_prediction(feature, raw: pd.Series, metadata: dict[str, An
 
 
 def _build_training_splits(config, df: pd.DataFrame, split: np.ndarray, random_seed: int) -> PreprocessedSplits:
-    cleaned, keep, fill_values = _clean_columns(config, df, split)
+    cleaned, keep, computed = _clean_columns(config, df, split)
     if not keep.all():
         logger.info("Dropped %d rows with missing values (drop_row).", int((~keep).sum()))
     split = split[keep]
@@ -323,10 +348,7 @@ def _build_training_splits(config, df: pd.DataFrame, split: np.ndarray, random_s
         mixin = base_type_registry[feature.type]
         column = cleaned[feature.name][keep].reset_index(drop=True)
         feature_meta = mixin.get_feature_meta(feature, column[split == TRAINING], feature.name in input_names)
-        feature_meta["preprocessing"] = {
-            **feature.preprocessing.to_dict(),
-            "computed_fill_value": _json_safe(fill_values[feature.name]),
-        }
+        feature_meta["preprocessing"] = {**feature.preprocessing.to_dict(), **computed[feature.name]}
         metadata[feature.name] = feature_meta
         arrays[feature.proc_column] = mixin.feature_data(feature, column, feature_meta)
     dataset = Dataset(arrays)

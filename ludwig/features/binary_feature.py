@@ -43,7 +43,7 @@ class BinaryFeatureMixin(BaseFeatureMixin):
             )
         true_label = config.preprocessing.fallback_true_label
         if true_label is None:
-            true_label = sorted(distinct)[-1]
+            true_label = sorted(distinct)[0]
             logger.warning(
                 'Binary feature "%s": values %s are not boolean; using "%s" as the true label. Set '
                 "preprocessing.fallback_true_label to choose.",

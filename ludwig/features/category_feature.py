@@ -18,11 +18,16 @@ from ludwig.utils.metrics_utils import ConfusionMatrix
 logger = logging.getLogger(__name__)
 
 
-def category_strings(column: pd.Series, lowercase: bool) -> pd.Series:
-    """The column as stripped strings; numbers like 3.0 read from CSV become "3"."""
+def whole_floats_as_ints(column: pd.Series) -> pd.Series:
+    """Whole floats (integers read from a CSV with gaps) become integers, so 3.0 is the category "3"."""
     if pd.api.types.is_float_dtype(column) and (column.dropna() % 1 == 0).all():
-        column = column.astype("Int64")
-    strings = column.astype(str).str.strip()
+        return column.astype("Int64").astype(object).where(column.notna(), None)
+    return column
+
+
+def category_strings(column: pd.Series, lowercase: bool) -> pd.Series:
+    """The column as stripped strings."""
+    strings = whole_floats_as_ints(column).astype(str).str.strip()
     return strings.str.lower() if lowercase else strings
 
 
@@ -31,7 +36,8 @@ class CategoryFeatureMixin(BaseFeatureMixin):
 
     @staticmethod
     def cast_column(column: pd.Series) -> pd.Series:
-        return column
+        # Before missing values are filled with a string, which would make the column an object column.
+        return whole_floats_as_ints(column)
 
     @staticmethod
     def get_feature_meta(config, column: pd.Series, is_input_feature: bool) -> dict[str, Any]:
@@ -45,7 +51,7 @@ class CategoryFeatureMixin(BaseFeatureMixin):
             vocab = [str(v) for v in explicit_vocab]
         else:
             vocab = [value for value, _ in ordered[: preprocessing.most_common]]
-        truncated = len(ordered) > len(vocab) or bool(explicit_vocab)
+        truncated = not explicit_vocab and len(ordered) > len(vocab)
         if is_input_feature or truncated:
             vocab = [UNKNOWN_SYMBOL] + [v for v in vocab if v != UNKNOWN_SYMBOL]
         if not is_input_feature and len(counts) <= 1:

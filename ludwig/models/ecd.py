@@ -13,9 +13,38 @@ from ludwig.combiners.registry import combiner_registry
 from ludwig.features.feature_registries import input_type_registry, load_all_features, output_type_registry
 
 
-def module_key(name: str) -> str:
-    """A feature name made safe as an ``nn.ModuleDict`` key (no dots)."""
-    return re.sub(r"[^0-9A-Za-z_]", "_", name)
+def module_keys(names: list[str]) -> dict[str, str]:
+    """Unique ``nn.ModuleDict`` keys (no dots) for feature names; ``a.b`` and ``a_b`` get different keys."""
+    keys: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        key = base = re.sub(r"[^0-9A-Za-z_]", "_", name)
+        suffix = 1
+        while key in used:
+            key, suffix = f"{base}_{suffix}", suffix + 1
+        keys[name] = key
+        used.add(key)
+    return keys
+
+
+def tie_order(input_features: list) -> list:
+    """Input features ordered so a feature comes after the feature whose encoder it is ``tied`` to."""
+    by_name = {f.name: f for f in input_features}
+    ordered, placed = [], set()
+
+    def place(feature, chain=()):
+        if feature.name in placed:
+            return
+        if feature.name in chain:
+            raise ValueError(f"input_features: tied encoders form a cycle through {feature.name!r}.")
+        if feature.tied:
+            place(by_name[feature.tied], (*chain, feature.name))
+        placed.add(feature.name)
+        ordered.append(feature)
+
+    for feature in input_features:
+        place(feature)
+    return ordered
 
 
 def _load_components() -> None:
@@ -60,23 +89,24 @@ class ECD(nn.Module):
         super().__init__()
         _load_components()
         self.config = config
-        self.input_features = nn.ModuleDict()
-        for feature in config.input_features:
-            tied = self.input_features[module_key(feature.tied)].encoder_obj if feature.tied else None
+        self._keys = module_keys([f.name for f in config.input_features + config.output_features])
+        built = {}
+        for feature in tie_order(config.input_features):
+            tied = built[feature.tied].encoder_obj if feature.tied else None
             feature_cls = input_type_registry[feature.type]
-            self.input_features[module_key(feature.name)] = feature_cls(
-                feature, training_set_metadata[feature.name], encoder=tied
-            )
+            built[feature.name] = feature_cls(feature, training_set_metadata[feature.name], encoder=tied)
+        # Keep the config's order: it is the concatenation order of the combiner.
+        self.input_features = nn.ModuleDict({self._keys[f.name]: built[f.name] for f in config.input_features})
         input_sizes = {f.name: f.output_size for f in self.input_features.values()}
         self.combiner = combiner_registry[config.combiner.type](config.combiner, input_sizes)
         self.gradient_checkpointing = bool(config.trainer.enable_gradient_checkpointing)
         self.output_features = nn.ModuleDict()
         for feature in dependency_order(config.output_features):
             input_size = self.combiner.output_size + sum(
-                self.output_features[module_key(d)].hidden_size for d in feature.dependencies
+                self.output_features[self._keys[d]].hidden_size for d in feature.dependencies
             )
             feature_cls = output_type_registry[feature.type]
-            self.output_features[module_key(feature.name)] = feature_cls(
+            self.output_features[self._keys[feature.name]] = feature_cls(
                 feature, training_set_metadata[feature.name], input_size
             )
 
@@ -116,7 +146,7 @@ class ECD(nn.Module):
             feature.name: feature.loss(outputs[feature.name]["logits"], inputs[feature.proc_column])
             for feature in self.output_features.values()
         }
-        total = sum(self.output_features[module_key(name)].loss_weight * loss for name, loss in losses.items())
+        total = sum(self.output_features[self._keys[name]].loss_weight * loss for name, loss in losses.items())
         return total, losses
 
     def regularization_loss(self, regularization_type: str | None, regularization_lambda: float) -> torch.Tensor:
@@ -129,7 +159,7 @@ class ECD(nn.Module):
         return regularization_lambda * (l1 + l2)
 
     def output_feature(self, name: str):
-        return self.output_features[module_key(name)]
+        return self.output_features[self._keys[name]]
 
     def input_feature(self, name: str):
-        return self.input_features[module_key(name)]
+        return self.input_features[self._keys[name]]

@@ -158,11 +158,12 @@ def _cross_field_checks(config: ModelConfig) -> list[str]:
                 seen[feature.name] = path
     input_types = {f.name: f.type for f in config.input_features}
     for i, feature in enumerate(config.input_features):
-        if feature.tied is not None and input_types.get(feature.tied) != feature.type:
+        if feature.tied is not None and (feature.tied == feature.name or input_types.get(feature.tied) != feature.type):
             errors.append(
                 f"input_features[{i}].tied: {feature.tied!r} must name another {feature.type} input feature; "
                 f"{feature.type} inputs are {[n for n, t in input_types.items() if t == feature.type]}."
             )
+    errors.extend(_check_tie_cycles(config))
     output_names = [f.name for f in config.output_features]
     for i, feature in enumerate(config.output_features):
         for dependency in feature.dependencies:
@@ -178,6 +179,19 @@ def _cross_field_checks(config: ModelConfig) -> list[str]:
         errors.append("preprocessing: oversample_minority and undersample_majority are mutually exclusive.")
     errors.extend(_check_validation_metric(config))
     errors.extend(_check_bucketing_field(config))
+    return errors
+
+
+def _check_tie_cycles(config: ModelConfig) -> list[str]:
+    tied_to = {f.name: f.tied for f in config.input_features if f.tied}
+    errors = []
+    for i, feature in enumerate(config.input_features):
+        seen, current = {feature.name}, tied_to.get(feature.name)
+        while current is not None and current not in seen:
+            seen.add(current)
+            current = tied_to.get(current)
+        if current == feature.name and feature.tied != feature.name:
+            errors.append(f"input_features[{i}].tied: tied encoders form a cycle through {feature.name!r}.")
     return errors
 
 

@@ -40,17 +40,17 @@ def find_learning_rate(
     growth = (MAX_LR / MIN_LR) ** (1.0 / (NUM_STEPS - 1))
     batches = _cycle(Batcher(dataset, batch_size, shuffle=True, seed=0, device=device))
     rates, losses = [], []
-    smoothed, best = None, math.inf
+    smoothed, best = 0.0, math.inf
     for step, batch in zip(range(NUM_STEPS), batches):
         lr = MIN_LR * growth**step
         for group in optimizer.param_groups:
             group["lr"] = lr
         outputs = trial_model(batch)
         loss, _ = trial_model.train_loss(batch, outputs)
-        value = float(loss)
+        value = loss.item()
         if not math.isfinite(value):
             break
-        smoothed = value if smoothed is None else SMOOTHING * smoothed + (1 - SMOOTHING) * value
+        smoothed = SMOOTHING * smoothed + (1 - SMOOTHING) * value
         corrected = smoothed / (1 - SMOOTHING ** (step + 1))
         rates.append(lr)
         losses.append(corrected)

@@ -68,6 +68,7 @@ class Trainer:
         self.batch_size: int = 0
         self.eval_batch_size: int = 0
         self.gradient_accumulation_steps: int = 1
+        self.learning_rate: float = 0.0
         self.train_model = model
         self.optimizer: torch.optim.Optimizer | None = None
         self.scheduler: LRScheduler | None = None
@@ -144,6 +145,7 @@ class Trainer:
         self._freeze_layers()
         self._resolve_sizes(training_set)
         learning_rate = self._resolve_learning_rate(training_set)
+        self.learning_rate = learning_rate
         trainable = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = create_optimizer(trainable, config.optimizer, learning_rate)
         batcher = Batcher(

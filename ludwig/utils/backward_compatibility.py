@@ -13,6 +13,7 @@ present, the new one wins and the old one is dropped with a warning.
 from __future__ import annotations
 
 import copy
+import difflib
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -468,6 +469,11 @@ _DECODER_FC_KEYS = frozenset(
 )  # fmt: skip
 
 
+def _misspelt_feature_key(key: str) -> bool:
+    """A near miss of a feature-level key (``preprocesing``) stays put so validation can suggest the fix."""
+    return bool(difflib.get_close_matches(key, _FEATURE_LEVEL_KEYS, n=1, cutoff=0.9))
+
+
 def _nest_module_params(section: _Section, module_key: str) -> None:
     """Nests the flat params of a feature, and a module given by name, into ``section.body[module_key]``."""
     feature = section.body
@@ -475,7 +481,7 @@ def _nest_module_params(section: _Section, module_key: str) -> None:
     if isinstance(module, str):
         feature[module_key] = {TYPE: module}
         _warn(f"`{section.path}.{module_key}: {module}` became `{section.path}.{module_key}: {{type: {module}}}`.")
-    flat_keys = [key for key in feature if key not in _FEATURE_LEVEL_KEYS]
+    flat_keys = [key for key in feature if key not in _FEATURE_LEVEL_KEYS and not _misspelt_feature_key(key)]
     if not flat_keys:
         return
     module = _ensure_dict(feature, module_key)
@@ -674,11 +680,10 @@ _REMOVED_PROGRESS_KEYS = (
 _METRIC_GROUPS = ("train_metrics", "validation_metrics", "test_metrics")
 
 
-def _to_metric_triples(values: list[Any], batch_size: int) -> list[Any]:
-    """Turns an old per-epoch list of floats into ``[epoch, step, value]`` entries; new lists are kept."""
-    if not values or isinstance(values[0], (list, tuple)):
-        return values
-    return [[epoch, epoch * batch_size, value] for epoch, value in enumerate(values, start=1)]
+def _to_metric_values(values: list[Any]) -> list[Any]:
+    """Metric histories are one value per evaluation; ``[epoch, step, value]`` entries (Ludwig 0.7+) give their
+    value."""
+    return [v[-1] if isinstance(v, (list, tuple)) else v for v in values]
 
 
 def upgrade_model_progress(progress: dict[str, Any]) -> dict[str, Any]:
@@ -686,8 +691,9 @@ def upgrade_model_progress(progress: dict[str, Any]) -> dict[str, Any]:
 
     Old files counted in epochs; like Ludwig, epoch counters are converted to steps by multiplying by
     ``batch_size`` (an approximation kept for compatibility). ``vali_metrics`` became ``validation_metrics``;
-    per-epoch metric lists of floats become ``[epoch, step, value]`` entries; ``best_eval_metric`` became
-    ``best_eval_metric_value``; counters and "best" snapshots added later are filled with their initial values;
+    metric histories hold one value per evaluation (``[epoch, step, value]`` entries give their value);
+    ``best_eval_metric`` became ``best_eval_metric_value``; counters and "best" snapshots added later are
+    filled with their initial values;
     fields of the removed learning-rate logic are dropped.
 
     Args:
@@ -706,7 +712,7 @@ def upgrade_model_progress(progress: dict[str, Any]) -> dict[str, Any]:
     for group in _METRIC_GROUPS:
         for metrics in (upgraded.get(group) or {}).values():
             for name, values in metrics.items():
-                metrics[name] = _to_metric_triples(values, batch_size)
+                metrics[name] = _to_metric_values(values)
     if "best_eval_metric" in upgraded:
         upgraded["best_eval_metric_value"] = upgraded.pop("best_eval_metric")
     for key, initial in _PROGRESS_DEFAULTS.items():

@@ -575,8 +575,8 @@ def test_upgrade_model_progress_from_epoch_based_format():
         "last_learning_rate_reduction_steps": 16,
         "last_increase_batch_size_steps": 0,
         "best_eval_metric_value": 0.25,
-        "train_metrics": {"label": {"loss": [[1, 16, 0.9], [2, 32, 0.5]]}},
-        "validation_metrics": {"label": {"loss": [[1, 16, 1.0], [2, 32, 0.7]], "accuracy": []}},
+        "train_metrics": {"label": {"loss": [0.9, 0.5]}},
+        "validation_metrics": {"label": {"loss": [1.0, 0.7], "accuracy": []}},
         "tune_checkpoint_num": 0,
         "checkpoint_number": 0,
         "best_eval_metric_steps": 0,
@@ -588,6 +588,11 @@ def test_upgrade_model_progress_from_epoch_based_format():
     }
 
 
+def test_upgrade_model_progress_turns_metric_triples_into_values():
+    progress = {"batch_size": 8, "train_metrics": {"y": {"loss": [[1, 10, 0.5], [2, 20, 0.25]]}}}
+    assert upgrade_model_progress(progress)["train_metrics"] == {"y": {"loss": [0.5, 0.25]}}
+
+
 def test_upgrade_model_progress_keeps_current_format():
     current = {
         "epoch": 1,
@@ -595,7 +600,7 @@ def test_upgrade_model_progress_keeps_current_format():
         "batch_size": 8,
         "last_improvement_steps": 10,
         "best_eval_metric_value": 0.1,
-        "validation_metrics": {"combined": {"loss": [[1, 10, 0.1]]}},
+        "validation_metrics": {"combined": {"loss": [0.1]}},
         "tune_checkpoint_num": 0,
         "checkpoint_number": 1,
         "best_eval_metric_steps": 10,
@@ -627,3 +632,15 @@ def test_upgrade_metadata_renames_missing_value_strategies_and_fills_image_stand
         "label": {"preprocessing": {"missing_value_strategy": "drop_row"}},
         "dataset_version": 2,
     }  # fmt: skip
+
+
+def test_misspelt_feature_key_is_not_moved_into_the_encoder():
+    upgraded = upgrade_config_dict_to_latest_version(
+        {
+            "input_features": [{"name": "x", "type": "number", "preprocesing": {}, "output_size": 8}],
+            "output_features": [],
+        }
+    )
+    feature = upgraded["input_features"][0]
+    assert "preprocesing" in feature
+    assert feature["encoder"] == {"output_size": 8}

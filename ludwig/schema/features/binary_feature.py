@@ -30,7 +30,7 @@ class BinaryInputFeatureConfig(BaseInputFeatureConfig):
 @dataclass
 class BinaryOutputFeatureConfig(BaseOutputFeatureConfig):
     type: str = su.ProtectedString(BINARY)
-    preprocessing: su.BaseConfig = PreprocessingField(BINARY)
+    preprocessing: su.BaseConfig = PreprocessingField(BINARY, output=True)
     decoder: su.BaseConfig = DecoderField(BINARY)
     loss: su.BaseConfig = LossField(BINARY)
     threshold: float = su.FloatRange(0.5, description="Probability above which the prediction is true.")

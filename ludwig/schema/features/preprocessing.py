@@ -31,6 +31,7 @@ output_preprocessing_config_registry: Registry = Registry("output preprocessing"
 
 
 def PreprocessingField(feature_type: str, output: bool = False) -> Any:
+    """The ``preprocessing`` section of a feature; output features drop rows with missing targets by default."""
     registry = output_preprocessing_config_registry if output else preprocessing_config_registry
     config_cls = registry.get(feature_type) or preprocessing_config_registry[feature_type]
     return su.Nested(config_cls, description=f"How {feature_type} values are cleaned and encoded as tensors.")
@@ -70,9 +71,18 @@ class NumberPreprocessingConfig(su.BaseConfig):
     outlier_threshold: float = su.Float(3.0, min=0.0, description="Outlier distance in standard deviations.")
 
 
+@output_preprocessing_config_registry.register(BINARY)
+@dataclass
+class BinaryOutputPreprocessingConfig(BinaryPreprocessingConfig):
+    missing_value_strategy: str = _missing_value_strategy(
+        MISSING_VALUE_STRATEGIES + [FILL_WITH_FALSE, FILL_WITH_TRUE], DROP_ROW
+    )
+
+
 @output_preprocessing_config_registry.register(NUMBER)
 @dataclass
 class NumberOutputPreprocessingConfig(NumberPreprocessingConfig):
+    missing_value_strategy: str = _missing_value_strategy(MISSING_VALUE_STRATEGIES + [FILL_WITH_MEAN], DROP_ROW)
     normalization: str | None = su.StringOptions(
         NORMALIZATIONS, None, allow_none=True, description="How target values are scaled for training."
     )
@@ -91,6 +101,7 @@ class CategoryPreprocessingConfig(su.BaseConfig):
 @output_preprocessing_config_registry.register(CATEGORY)
 @dataclass
 class CategoryOutputPreprocessingConfig(CategoryPreprocessingConfig):
+    missing_value_strategy: str = _missing_value_strategy(MISSING_VALUE_STRATEGIES, DROP_ROW)
     vocab: list | None = su.List(
         default=None, allow_none=True, description="Explicit class labels, overriding the inferred vocabulary."
     )
@@ -104,3 +115,9 @@ class VectorPreprocessingConfig(su.BaseConfig):
     )
     missing_value_strategy: str = _missing_value_strategy(MISSING_VALUE_STRATEGIES, FILL_WITH_CONST)
     fill_value: str = su.String("", description="Value used by fill_with_const (space-separated floats).")
+
+
+@output_preprocessing_config_registry.register(VECTOR)
+@dataclass
+class VectorOutputPreprocessingConfig(VectorPreprocessingConfig):
+    missing_value_strategy: str = _missing_value_strategy(MISSING_VALUE_STRATEGIES, DROP_ROW)

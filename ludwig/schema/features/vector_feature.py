@@ -30,7 +30,7 @@ class VectorInputFeatureConfig(BaseInputFeatureConfig):
 @dataclass
 class VectorOutputFeatureConfig(BaseOutputFeatureConfig):
     type: str = su.ProtectedString(VECTOR)
-    preprocessing: su.BaseConfig = PreprocessingField(VECTOR)
+    preprocessing: su.BaseConfig = PreprocessingField(VECTOR, output=True)
     decoder: su.BaseConfig = DecoderField(VECTOR)
     loss: su.BaseConfig = LossField(VECTOR)
     vector_size: int | None = su.PositiveInteger(

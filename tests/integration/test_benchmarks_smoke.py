@@ -1,0 +1,34 @@
+"""The training-overhead benchmark runs end to end and prints its ratio lines (values are not checked)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_train_overhead_quick_prints_ratios():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "train_overhead.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    number = r"\d+\.\d+"
+    for label in (
+        r"ratio \(ludwig loop / bare loop\)",
+        r"ratio \(ludwig train\(\) end to end / bare loop\)",
+        r"ratio \(import ludwig\.api / import torch\)",
+    ):
+        assert re.search(rf"^{label}: {number}", out, re.MULTILINE), f"missing {label!r} in:\n{out}"
+    for side in ("bare PyTorch loop", "ludwig trainer loop", "ludwig model.train() end to end"):
+        assert re.search(rf"^{re.escape(side)}\s+{number}\s+[\d,]+", out, re.MULTILINE), f"missing {side!r} row"
+    # Both sides did the same work: they end at the same weights.
+    diff = re.search(r"max \|weight difference\| ludwig vs bare after training: (\S+)", out)
+    assert diff is not None and float(diff.group(1)) < 1e-4, out
