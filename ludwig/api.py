@@ -11,7 +11,7 @@ import logging
 import os
 import random
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,9 +20,6 @@ import torch
 from ludwig.api_types import PreprocessedDataset, TrainingResults, TrainingStats
 from ludwig.backend import initialize_backend
 from ludwig.constants import COMBINED, FULL
-from ludwig.data.dataset import Dataset
-from ludwig.data.preprocessing import PreprocessedSplits, preprocess_for_prediction, preprocess_for_training
-from ludwig.features.feature_registries import base_type_registry
 from ludwig.globals import (
     DESCRIPTION_FILE_NAME,
     LUDWIG_VERSION,
@@ -34,14 +31,17 @@ from ludwig.globals import (
     TRAINING_CHECKPOINTS_DIR_PATH,
     TRAINING_STATISTICS_FILE_NAME,
 )
-from ludwig.models.ecd import ECD
-from ludwig.schema.model_config import ModelConfig
-from ludwig.trainers.checkpoint import Checkpoint, load_weights, save_weights
-from ludwig.trainers.trainer import metrics_history
 from ludwig.utils.fs_utils import get_output_directory, load_config_file, save_json
 from ludwig.utils.logging_utils import set_ludwig_logging_level
-from ludwig.utils.print_utils import format_evaluation_report, format_training_report
-from ludwig.utils.results_io import save_prediction_outputs
+
+if TYPE_CHECKING:
+    from ludwig.data.dataset import Dataset
+    from ludwig.data.preprocessing import PreprocessedSplits
+    from ludwig.models.ecd import ECD
+    from ludwig.schema.model_config import ModelConfig
+
+# Heavy modules (schema, preprocessing, trainer, model) are imported inside the methods that use them, so
+# `import ludwig.api` costs little more than importing torch and pandas.
 
 logger = logging.getLogger("ludwig")
 
@@ -75,6 +75,8 @@ class LudwigModel:
         allow_parallel_threads: bool = True,
         callbacks: list | None = None,
     ):
+        from ludwig.schema.model_config import ModelConfig
+
         if isinstance(config, str | os.PathLike):
             config = load_config_file(str(config))
         self.config_obj = ModelConfig.from_dict(config)
@@ -97,6 +99,8 @@ class LudwigModel:
 
     @config.setter
     def config(self, config: dict[str, Any]) -> None:
+        from ludwig.schema.model_config import ModelConfig
+
         self.config_obj = ModelConfig.from_dict(config)
 
     @staticmethod
@@ -133,6 +137,10 @@ class LudwigModel:
         Returns:
             ``TrainingResults(train_stats, preprocessed_data, output_directory)``.
         """
+        from ludwig.trainers.checkpoint import save_weights
+        from ludwig.trainers.trainer import metrics_history
+        from ludwig.utils.print_utils import format_training_report
+
         if kwargs:
             raise TypeError(f"train() got unexpected arguments {sorted(kwargs)}.")
         resume = model_resume_path is not None
@@ -246,6 +254,8 @@ class LudwigModel:
         skip_save_processed_input,
         random_seed,
     ) -> PreprocessedSplits:
+        from ludwig.data.preprocessing import preprocess_for_training
+
         return preprocess_for_training(
             self.config_obj,
             dataset=dataset,
@@ -272,6 +282,8 @@ class LudwigModel:
         self, dataset, training_set_metadata: dict | None = None, data_format: str = "auto", random_seed: int = 42
     ) -> None:
         """Train the current model for one pass over ``dataset`` (building it first if needed)."""
+        from ludwig.data.preprocessing import preprocess_for_prediction
+
         set_random_seed(random_seed)
         if self.model is None:
             splits = self._preprocess_for_training(
@@ -319,6 +331,9 @@ class LudwigModel:
         The predictions hold one row per input row, in input order, with ``<feature>_predictions`` and, for
         classifiers, ``_probabilities``, ``_probability`` and ``_probabilities_<label>`` columns.
         """
+        from ludwig.data.preprocessing import preprocess_for_prediction
+        from ludwig.utils.results_io import save_prediction_outputs
+
         self._require_model("predict")
         data, raw = preprocess_for_prediction(
             self.config_obj, dataset, self.training_set_metadata, data_format, split=split, include_outputs=False
@@ -348,6 +363,8 @@ class LudwigModel:
     ) -> tuple[dict, Any, str]:
         """Evaluate on ``dataset`` (which must hold the output columns); returns
         ``(eval_stats, predictions, output_directory)``."""
+        from ludwig.data.preprocessing import preprocess_for_prediction
+
         self._require_model("evaluate")
         for callback in self.callbacks:
             callback.on_evaluation_start()
@@ -372,6 +389,9 @@ class LudwigModel:
     def _evaluate_dataset(
         self, data: Dataset, batch_size: int, collect_predictions: bool, collect_overall_stats: bool, index=None
     ) -> tuple[dict, pd.DataFrame | None]:
+        from ludwig.features.feature_registries import base_type_registry
+        from ludwig.utils.print_utils import format_evaluation_report
+
         predictor = self.backend.create_predictor(self.model, batch_size)
         need_outputs = collect_predictions or collect_overall_stats
         metrics, outputs = predictor.batch_evaluation(data, collect_predictions=need_outputs)
@@ -399,6 +419,8 @@ class LudwigModel:
         skip_save_eval_stats: bool,
         skip_save_predictions: bool,
     ) -> None:
+        from ludwig.utils.results_io import save_prediction_outputs
+
         if not skip_save_eval_stats or (not skip_save_predictions and predictions is not None):
             os.makedirs(output_directory, exist_ok=True)
         if not skip_save_eval_stats:
@@ -407,6 +429,8 @@ class LudwigModel:
             save_prediction_outputs(predictions, output_directory)
 
     def _postprocess(self, outputs: dict[str, dict[str, np.ndarray]], index=None) -> pd.DataFrame:
+        from ludwig.features.feature_registries import base_type_registry
+
         columns: dict[str, Any] = {}
         for feature in self.config_obj.output_features:
             if feature.name not in outputs:
@@ -451,6 +475,8 @@ class LudwigModel:
     ) -> tuple:
         """Train, then evaluate on ``eval_split``; returns
         ``(eval_stats, train_stats, preprocessed_data, output_directory)``."""
+        from ludwig.data.dataset import Dataset
+
         train_stats, preprocessed, run_dir = self.train(
             dataset=dataset,
             training_set=training_set,
@@ -544,6 +570,8 @@ class LudwigModel:
         batch_size: int = 128,
     ) -> list[tuple[str, np.ndarray]]:
         """The outputs of the named modules (see ``model.named_modules()``) for every row of ``dataset``."""
+        from ludwig.data.preprocessing import preprocess_for_prediction
+
         self._require_model("collect_activations")
         modules = dict(self.model.named_modules())
         unknown = [n for n in layer_names if n not in modules]
@@ -575,6 +603,8 @@ class LudwigModel:
 
     def save(self, save_path: str) -> None:
         """Write the model folder: hyperparameters, training set metadata and safetensors weights."""
+        from ludwig.trainers.checkpoint import save_weights
+
         self._require_model("save")
         os.makedirs(save_path, exist_ok=True)
         self._save_config_and_metadata(save_path)
@@ -619,6 +649,8 @@ class LudwigModel:
 
     def load_weights(self, model_dir: str, from_checkpoint: bool = False) -> None:
         """Load weights from ``model_dir`` (or its latest training checkpoint)."""
+        from ludwig.trainers.checkpoint import Checkpoint, load_weights
+
         device = self.backend.device
         if from_checkpoint:
             Checkpoint(os.path.join(model_dir, TRAINING_CHECKPOINTS_DIR_PATH)).load_model_weights(
@@ -633,6 +665,8 @@ class LudwigModel:
         config_obj: ModelConfig, random_seed: int = 42, training_set_metadata: dict[str, Any] | None = None
     ) -> ECD:
         """Build the ECD model for ``config_obj``; ``training_set_metadata`` supplies vocabularies and sizes."""
+        from ludwig.models.ecd import ECD
+
         if training_set_metadata is None:
             raise ValueError(
                 "create_model needs the training_set_metadata (vocabularies, vector sizes); preprocess the data first."

@@ -146,7 +146,11 @@ class ECD(nn.Module):
             feature.name: feature.loss(outputs[feature.name]["logits"], inputs[feature.proc_column])
             for feature in self.output_features.values()
         }
-        total = sum(self.output_features[self._keys[name]].loss_weight * loss for name, loss in losses.items())
+        total = None
+        for name, loss in losses.items():
+            weight = self.output_features[self._keys[name]].loss_weight
+            weighted = loss if weight == 1 else weight * loss
+            total = weighted if total is None else total + weighted
         return total, losses
 
     def regularization_loss(self, regularization_type: str | None, regularization_lambda: float) -> torch.Tensor:

@@ -71,8 +71,9 @@ class Embed(nn.Module):
             else:
                 nn.init.uniform_(weight, -1.0, 1.0)  # Ludwig's default for embedding tables
         self.embeddings = nn.Embedding.from_pretrained(weight, freeze=not embeddings_trainable)
-        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else None
         self.output_size = weight.shape[1]
 
     def forward(self, indices: torch.Tensor) -> torch.Tensor:
-        return self.dropout(self.embeddings(indices))
+        embedded = self.embeddings(indices)
+        return embedded if self.dropout is None else self.dropout(embedded)

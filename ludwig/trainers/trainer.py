@@ -71,6 +71,7 @@ class Trainer:
         self.learning_rate: float = 0.0
         self.train_model = model
         self.optimizer: torch.optim.Optimizer | None = None
+        self.trainable_parameters: list[torch.nn.Parameter] = []
         self.scheduler: LRScheduler | None = None
 
     # -----------------------------------------------------------------------------------------------------
@@ -147,6 +148,7 @@ class Trainer:
         learning_rate = self._resolve_learning_rate(training_set)
         self.learning_rate = learning_rate
         trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.trainable_parameters = trainable
         self.optimizer = create_optimizer(trainable, config.optimizer, learning_rate)
         batcher = Batcher(
             training_set, self.batch_size, shuffle=config.should_shuffle, seed=self.random_seed, device=self.device
@@ -191,16 +193,13 @@ class Trainer:
             for callback in self.callbacks:
                 callback.on_epoch_start(self, tracker, save_path)
             self.model.train()
-            running_losses: dict[str, torch.Tensor] = {}
-            running_rows = 0
+            step_losses: list[tuple[dict[str, torch.Tensor], int]] = []
             start_step = tracker.steps - epoch_start_steps
             for batch in batcher.epoch(tracker.epoch, start_step=start_step):
                 for callback in self.callbacks:
                     callback.on_batch_start(self, tracker, save_path)
                 losses, rows = self._train_step(batch, tracker.steps, scaler)
-                for name, value in losses.items():
-                    running_losses[name] = running_losses.get(name, 0.0) + value * rows
-                running_rows += rows
+                step_losses.append((losses, rows))
                 tracker.steps += 1
                 progress.update(1)
                 if profiler is not None:
@@ -212,7 +211,7 @@ class Trainer:
                     if at_epoch_end:
                         tracker.epoch += 1
                         epoch_start_steps = tracker.steps
-                    train_losses = {k: float(v) / max(running_rows, 1) for k, v in running_losses.items()}
+                    train_losses = _mean_losses(step_losses)
                     should_stop, improved = self._evaluate_and_checkpoint(
                         tracker, train_losses, training_set, validation_set, test_set, writer
                     )
@@ -271,7 +270,7 @@ class Trainer:
         if (step + 1) % accumulation == 0:
             if scaler is not None:
                 scaler.unscale_(self.optimizer)
-            clip_gradients(self.model.parameters(), self.config.gradient_clipping)
+            clip_gradients(self.trainable_parameters, self.config.gradient_clipping)
             if scaler is not None:
                 scaler.step(self.optimizer)
                 scaler.update()
@@ -450,6 +449,17 @@ class Trainer:
         from ludwig.utils.tensorboard_utils import MetricsWriter
 
         return MetricsWriter(os.path.join(save_path, "logs"))
+
+
+def _mean_losses(step_losses: list[tuple[dict[str, torch.Tensor], int]]) -> dict[str, float]:
+    """Row-weighted mean of each loss over the steps since the epoch started (one sync, at evaluation time)."""
+    if not step_losses:
+        return {}
+    rows = torch.tensor([n for _, n in step_losses], dtype=torch.float64)
+    return {
+        name: float((torch.stack([losses[name].double() for losses, _ in step_losses]).cpu() * rows).sum() / rows.sum())
+        for name in step_losses[0][0]
+    }
 
 
 def metrics_history(tracker: ProgressTracker) -> dict[str, Any]:
