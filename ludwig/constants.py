@@ -70,3 +70,9 @@ START_SYMBOL = "<SOS>"
 STOP_SYMBOL = "<EOS>"
 
 AUTO = "auto"
+
+# Values of ``data_format`` for data on disk (the API also takes "dataframe", "df" and "dict").
+FILE_DATA_FORMATS = (
+    "auto", "csv", "tsv", "json", "jsonl", "excel", "parquet", "pickle", "feather", "fwf", "html", "orc", "sas",
+    "spss", "stata", "hdf5", "h5",
+)  # fmt: skip

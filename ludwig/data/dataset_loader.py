@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from ludwig.constants import FILE_DATA_FORMATS
 from ludwig.utils.registry import did_you_mean
 
 AUTO = "auto"
@@ -22,27 +23,7 @@ DICT = "dict"
 HDF5_FORMATS = ("hdf5", "h5")
 
 #: Every accepted value of ``data_format``.
-DATA_FORMATS: tuple[str, ...] = (
-    AUTO,
-    DATAFRAME,
-    "df",
-    DICT,
-    "csv",
-    "tsv",
-    "json",
-    "jsonl",
-    "excel",
-    "parquet",
-    "pickle",
-    "feather",
-    "fwf",
-    "html",
-    "orc",
-    "sas",
-    "spss",
-    "stata",
-    *HDF5_FORMATS,
-)
+DATA_FORMATS: tuple[str, ...] = (DATAFRAME, "df", DICT, *FILE_DATA_FORMATS)
 
 _IN_MEMORY_FORMATS = (DATAFRAME, "df", DICT)
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from ludwig.constants import FILE_DATA_FORMATS
 from ludwig.error import LudwigError
 from ludwig.utils.logging_utils import set_ludwig_logging_level
 
@@ -31,25 +32,7 @@ LOGGING_LEVELS: dict[str, int] = {
 }
 
 #: ``--data_format`` values a file on disk can have (the in-memory formats are for the Python API only).
-DATA_FORMATS: tuple[str, ...] = (
-    "auto",
-    "csv",
-    "tsv",
-    "json",
-    "jsonl",
-    "excel",
-    "parquet",
-    "pickle",
-    "feather",
-    "fwf",
-    "html",
-    "orc",
-    "sas",
-    "spss",
-    "stata",
-    "hdf5",
-    "h5",
-)
+DATA_FORMATS: tuple[str, ...] = FILE_DATA_FORMATS
 
 BACKENDS: tuple[str, ...] = ("local", "ray", "dask")
 SPLITS: tuple[str, ...] = ("training", "validation", "test", "full")
