@@ -30,4 +30,4 @@ class ConcatCombiner(nn.Module):
         if self.config.flatten_inputs:
             hidden = [h.flatten(start_dim=1) for h in hidden]
         combined = torch.cat(hidden, dim=-1) if len(hidden) > 1 else hidden[0]
-        return {"combiner_output": self.fc_stack(combined)}
+        return {"combiner_output": self.fc_stack(combined) if self.fc_stack.layers else combined}

@@ -131,7 +131,7 @@ class OutputFeature(nn.Module):
 
     def forward(self, hidden: torch.Tensor) -> dict[str, torch.Tensor]:
         """Returns the decoder's ``logits`` and the FC stack's ``last_hidden`` (read by dependent outputs)."""
-        last_hidden = self.fc_stack(hidden)
+        last_hidden = self.fc_stack(hidden) if self.fc_stack.layers else hidden
         return {LOGITS: self.decoder_obj(last_hidden), "last_hidden": last_hidden}
 
     def predictions(self, logits: torch.Tensor) -> dict[str, torch.Tensor]:
