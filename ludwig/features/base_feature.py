@@ -24,6 +24,7 @@ from ludwig.encoders.registry import encoder_registry
 from ludwig.modules.fully_connected import fc_stack_from_config
 from ludwig.modules.loss_modules import build_loss
 from ludwig.modules.metric_modules import MeanMetric, get_metric_classes
+from ludwig.modules.reduction_modules import SequenceReducer
 
 
 class BaseFeatureMixin:
@@ -112,6 +113,8 @@ class OutputFeature(nn.Module):
         self.name = config.name
         self.proc_column = config.proc_column
         decoder_config = config.decoder
+        # A sequence-shaped combiner output ([batch, time, hidden]) is reduced first, unless reduce_input is None.
+        self.input_reducer = SequenceReducer(config.reduce_input, encoding_size=input_size)
         self.fc_stack = fc_stack_from_config(input_size, decoder_config, prefix="fc_")
         decoder_cls = decoder_registry.for_type(config.type)[decoder_config.type]
         self.decoder_obj = decoder_cls(decoder_config, self.fc_stack.output_size, metadata)
@@ -131,6 +134,8 @@ class OutputFeature(nn.Module):
 
     def forward(self, hidden: torch.Tensor) -> dict[str, torch.Tensor]:
         """Returns the decoder's ``logits`` and the FC stack's ``last_hidden`` (read by dependent outputs)."""
+        if hidden.dim() > 2:
+            hidden = self.input_reducer(hidden)
         last_hidden = self.fc_stack(hidden) if self.fc_stack.layers else hidden
         return {LOGITS: self.decoder_obj(last_hidden), "last_hidden": last_hidden}
 

@@ -1,6 +1,6 @@
 """Feature classes by type: data mixins, input modules, output modules."""
 
-from ludwig.utils.registry import Registry
+from ludwig.utils.registry import Registry, import_submodules
 
 base_type_registry: Registry = Registry("feature type")
 input_type_registry: Registry = Registry("input feature type")
@@ -17,4 +17,4 @@ def register_feature(feature_type: str, mixin, input_cls=None, output_cls=None) 
 
 def load_all_features() -> None:
     """Import every feature module so the registries are filled."""
-    from ludwig.features import binary_feature, category_feature, number_feature, vector_feature  # noqa: F401
+    import_submodules("ludwig.features")

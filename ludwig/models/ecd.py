@@ -11,6 +11,7 @@ from torch.utils.checkpoint import checkpoint
 
 from ludwig.combiners.registry import combiner_registry
 from ludwig.features.feature_registries import input_type_registry, load_all_features, output_type_registry
+from ludwig.utils.registry import import_submodules
 
 
 def module_keys(names: list[str]) -> dict[str, str]:
@@ -49,10 +50,8 @@ def tie_order(input_features: list) -> list:
 
 def _load_components() -> None:
     load_all_features()
-    import ludwig.combiners.concat  # noqa: F401
-    import ludwig.decoders.generic_decoders  # noqa: F401
-    import ludwig.encoders.category_encoders  # noqa: F401
-    import ludwig.encoders.generic_encoders  # noqa: F401
+    for package in ("ludwig.encoders", "ludwig.combiners", "ludwig.decoders"):
+        import_submodules(package)
 
 
 def dependency_order(output_features: list) -> list:

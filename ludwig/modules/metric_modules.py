@@ -14,7 +14,19 @@ from typing import ClassVar
 import torch
 from torch import Tensor
 
-from ludwig.constants import BINARY, CATEGORY, LOSS_METRIC, NUMBER, PREDICTIONS, PROBABILITIES, VECTOR
+from ludwig.constants import (
+    BINARY,
+    CATEGORY,
+    LOSS_METRIC,
+    NUMBER,
+    PREDICTIONS,
+    PROBABILITIES,
+    SEQUENCE,
+    SET,
+    TEXT,
+    TIMESERIES,
+    VECTOR,
+)
 from ludwig.modules.loss_modules import loss_registry, relative_errors
 from ludwig.utils.registry import TypedRegistry
 
@@ -28,6 +40,10 @@ DEFAULT_VALIDATION_METRIC = {
     NUMBER: "mean_squared_error",
     CATEGORY: "accuracy",
     VECTOR: "mean_squared_error",
+    SET: "jaccard",
+    SEQUENCE: LOSS_METRIC,
+    TEXT: LOSS_METRIC,
+    TIMESERIES: "mean_squared_error",
 }
 
 # Metrics of feature types that have no metric class here yet; any other unregistered name (a loss, an error)

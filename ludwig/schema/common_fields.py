@@ -22,7 +22,7 @@ INITIALIZERS = [
     "orthogonal",
     "identity",
 ]
-REDUCE_OPTIONS = ["sum", "mean", "avg", "max", "concat", "last", None]
+REDUCE_OPTIONS = ["sum", "mean", "avg", "max", "concat", "last", "attention", "none", None]
 
 
 def _fc_stack_fields(prefix: str, output_size: int) -> list[tuple[str, Any, Any]]:

@@ -16,11 +16,6 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-# Feature schema modules register themselves on import.
-import ludwig.schema.features.binary_feature  # noqa: F401
-import ludwig.schema.features.category_feature  # noqa: F401
-import ludwig.schema.features.number_feature  # noqa: F401
-import ludwig.schema.features.vector_feature  # noqa: F401
 from ludwig.constants import COMBINED, INPUT_FEATURES, MODEL_ECD, OUTPUT_FEATURES
 from ludwig.error import ConfigValidationError
 from ludwig.globals import LUDWIG_VERSION
@@ -30,7 +25,16 @@ from ludwig.schema.defaults import FEATURE_SECTIONS, build_defaults_config
 from ludwig.schema.features.base import input_feature_config_registry, output_feature_config_registry
 from ludwig.schema.preprocessing import PreprocessingConfig
 from ludwig.schema.trainer import ECDTrainerConfig
-from ludwig.utils.registry import did_you_mean
+from ludwig.utils.registry import did_you_mean, import_submodules
+
+# Schema modules register their sections on import; the feature sections must be known before `defaults`.
+for _package in (
+    "ludwig.schema.encoders",
+    "ludwig.schema.decoders",
+    "ludwig.schema.combiners",
+    "ludwig.schema.features",
+):
+    import_submodules(_package)
 
 MODEL_TYPES = [MODEL_ECD]
 

@@ -7,6 +7,8 @@ lists what is registered and suggests the closest match.
 from __future__ import annotations
 
 import difflib
+import importlib
+import pkgutil
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
@@ -93,3 +95,14 @@ class TypedRegistry(Generic[T]):
         if feature_type not in self._by_type:
             self._by_type[feature_type] = Registry(f"{feature_type} {self.kind}")
         return self._by_type[feature_type]
+
+
+def import_submodules(package_name: str) -> None:
+    """Import every module of a package, so the components they register by decorator are available.
+
+    A new encoder, decoder, combiner or feature type is then one new module, with no import list to edit.
+    """
+    package = importlib.import_module(package_name)
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{package_name}.{module.name}")

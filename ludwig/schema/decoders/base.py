@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ludwig.constants import BINARY, CATEGORY, NUMBER, VECTOR
+from ludwig.constants import BINARY, CATEGORY, NUMBER, SEQUENCE, SET, TEXT, TIMESERIES, VECTOR
 from ludwig.schema import utils as su
 from ludwig.schema.common_fields import ACTIVATIONS, INITIALIZERS, FCStackConfig
 from ludwig.utils.registry import TypedRegistry
 
 decoder_config_registry: TypedRegistry = TypedRegistry("decoder")
 
-DEFAULT_DECODERS = {BINARY: "regressor", NUMBER: "regressor", CATEGORY: "classifier", VECTOR: "projector"}
+DEFAULT_DECODERS = {
+    BINARY: "regressor",
+    NUMBER: "regressor",
+    CATEGORY: "classifier",
+    VECTOR: "projector",
+    SET: "classifier",
+    SEQUENCE: "generator",
+    TEXT: "generator",
+    TIMESERIES: "projector",
+}
 
 
 def DecoderField(feature_type: str) -> su.BaseConfig:

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ludwig.constants import BINARY, CATEGORY, NUMBER, VECTOR
+from ludwig.constants import BAG, BINARY, CATEGORY, DATE, H3, NUMBER, SEQUENCE, SET, TEXT, TIMESERIES, VECTOR
 from ludwig.schema import utils as su
 from ludwig.schema.common_fields import ACTIVATIONS, INITIALIZERS, NORMS
 from ludwig.utils.registry import TypedRegistry
 
 encoder_config_registry: TypedRegistry = TypedRegistry("encoder")
 
-DEFAULT_ENCODERS = {BINARY: "passthrough", NUMBER: "passthrough", CATEGORY: "dense", VECTOR: "dense"}
+DEFAULT_ENCODERS = {
+    BINARY: "passthrough",
+    NUMBER: "passthrough",
+    CATEGORY: "dense",
+    VECTOR: "dense",
+    SET: "embed",
+    BAG: "embed",
+    SEQUENCE: "embed",
+    TEXT: "parallel_cnn",
+    TIMESERIES: "parallel_cnn",
+    DATE: "embed",
+    H3: "embed",
+}
 
 
 def EncoderField(feature_type: str) -> su.BaseConfig:

@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
-from ludwig.constants import BINARY, CATEGORY, NUMBER, VECTOR
+from ludwig.constants import BINARY, CATEGORY, NUMBER, SEQUENCE, SET, TEXT, TIMESERIES, VECTOR
 from ludwig.schema import utils as su
 from ludwig.utils.registry import TypedRegistry
 
@@ -23,6 +23,10 @@ DEFAULT_LOSS = {
     NUMBER: "mean_squared_error",
     CATEGORY: "softmax_cross_entropy",
     VECTOR: "mean_squared_error",
+    SET: "sigmoid_cross_entropy",
+    SEQUENCE: "sequence_softmax_cross_entropy",
+    TEXT: "sequence_softmax_cross_entropy",
+    TIMESERIES: "huber",
 }
 
 
