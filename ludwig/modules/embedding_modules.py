@@ -69,7 +69,7 @@ class Embed(nn.Module):
             if embedding_initializer:
                 initialize(weight, embedding_initializer)
             else:
-                nn.init.uniform_(weight, -1.0, 1.0)  # Ludwig's default for embedding tables
+                nn.init.xavier_uniform_(weight)  # Ludwig's default when no initializer is named
         self.embeddings = nn.Embedding.from_pretrained(weight, freeze=not embeddings_trainable)
         self.dropout = nn.Dropout(dropout) if dropout > 0 else None
         self.output_size = weight.shape[1]

@@ -1010,9 +1010,9 @@ def test_skip_all_evaluation(tmp_path, synthetic_df):
     assert len(predictions) == len(synthetic_df)
 
 
-@pytest.mark.parametrize("num_rows,expected", [(1000, 128), (300, 32), (80, 8)])
+@pytest.mark.parametrize("num_rows,expected", [(10_000, 128), (4000, 64), (1000, 16), (80, 8)])
 def test_batch_size_auto_on_cpu(tmp_path, synthetic_frame, num_rows, expected):
-    """On CPU, like Ludwig: a power of two, at most 128 and at most 20% of the training rows."""
+    """On CPU: a power of two, at most 128, at most 20% of the training rows, and 32 steps an epoch above 16."""
     model = LudwigModel(make_config(epochs=1, batch_size="auto"))
     _, preprocessed, run_dir = model.train(dataset=synthetic_frame(num_rows), output_directory=str(tmp_path))
     training_rows = len(preprocessed.training_set)

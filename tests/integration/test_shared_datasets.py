@@ -27,7 +27,6 @@ SUPPORTED_TYPES = {"binary", "number", "category", "vector"}
 EXPECTED_SUPPORTED = {"titanic", "adult_census", "breast_cancer", "wine", "hpc_jobs", "diamonds", "diabetes"}
 MAX_ROWS = 3000
 MAX_EPOCHS = 30
-KNOWN_GAP = "known gap: see issue 2 note"
 
 
 def load_config(folder: Path) -> dict[str, Any]:
@@ -126,7 +125,6 @@ def _scalar_metrics(stats: dict[str, Any]) -> list[str]:
     return [f"{k}={v:.4f}" for k, v in stats.items() if isinstance(v, int | float) and not isinstance(v, bool)]
 
 
-@pytest.mark.xfail(strict=False, reason=KNOWN_GAP)
 def test_titanic_shipped_config_accuracy(tmp_path, shared_datasets, record_property):
     folder = shared_datasets / "titanic"
     config = load_config(folder)
@@ -141,7 +139,6 @@ def test_titanic_shipped_config_accuracy(tmp_path, shared_datasets, record_prope
     assert accuracy >= 0.76
 
 
-@pytest.mark.xfail(strict=False, reason=KNOWN_GAP + " (under-trained with the default learning rate and batch size)")
 def test_diabetes_regression_beats_the_mean(tmp_path, shared_datasets, record_property):
     folder = shared_datasets / "diabetes"
     config = load_config(folder)
@@ -157,7 +154,6 @@ def test_diabetes_regression_beats_the_mean(tmp_path, shared_datasets, record_pr
     assert abs(predictions.mean() - target.mean()) < 0.5 * target.std()
 
 
-@pytest.mark.xfail(strict=False, reason=KNOWN_GAP + " (under-trained with the default learning rate and batch size)")
 def test_breast_cancer_accuracy(tmp_path, shared_datasets, record_property):
     folder = shared_datasets / "breast_cancer"
     config = load_config(folder)

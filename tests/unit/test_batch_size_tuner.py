@@ -6,10 +6,13 @@ CPU = torch.device("cpu")
 GPU = torch.device("cuda")
 
 
-def test_cpu_limit_is_128_and_at_most_a_fifth_of_the_data():
+def test_cpu_limit_is_128_and_keeps_32_steps_per_epoch():
     assert batch_size_limit(100_000, CPU, 2**40) == 128
-    assert batch_size_limit(623, CPU, 2**40) == 124
-    assert batch_size_limit(623, CPU, 16) == 16
+    assert batch_size_limit(8_192, CPU, 2**40) == 128
+    assert batch_size_limit(2_048, CPU, 2**40) == 64
+    assert batch_size_limit(623, CPU, 2**40) == 19  # Titanic's training split: auto picks 16
+    assert batch_size_limit(623, CPU, 8) == 8
+    assert batch_size_limit(40, CPU, 2**40) == 8  # a fifth of the data still wins on tiny tables
     assert batch_size_limit(5, CPU, 2**40) == 2
 
 
