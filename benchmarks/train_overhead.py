@@ -12,33 +12,30 @@ from __future__ import annotations
 
 import argparse
 import copy
-import cProfile
 import io
 import logging
-import os
 import pstats
-import statistics
-import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
+from bench_utils import (
+    ROOT,
+    SEED,
+    compare_loops,
+    copy_initial_weights,
+    import_seconds,
+    loop_config,
+    print_loop_comparison,
+    train_ludwig,
+)
 from torch import nn
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from ludwig.api import LudwigModel  # noqa: E402
-from ludwig.callbacks import Callback  # noqa: E402
+from ludwig.api import LudwigModel
 
 ADULT_DIR = ROOT.parent / "shared" / "datasets" / "adult_census"
-SEED = 42
 NUM_NUMBER = 10
 CATEGORY_VOCABS = (8, 64, 500)
 TARGET = "label"
@@ -76,36 +73,6 @@ def adult_frame_and_features() -> tuple[pd.DataFrame, list[dict], list[dict]]:
     with open(config_path) as f:
         config = yaml.safe_load(f)
     return pd.read_csv(csv), config["input_features"], config["output_features"]
-
-
-def benchmark_config(
-    input_features: list[dict], output_features: list[dict], batch_size: int, epochs: int, learning_rate: float
-) -> dict:
-    """A config where the trainer does exactly the work of the bare loop: no evaluation, fixed sizes."""
-    return {
-        "input_features": input_features,
-        "output_features": output_features,
-        "combiner": {"type": "concat", "num_fc_layers": 2, "output_size": 128},
-        "trainer": {
-            "batch_size": batch_size,
-            "epochs": epochs,
-            "learning_rate": learning_rate,
-            "optimizer": {"type": "adam"},
-            "gradient_clipping": {"clipglobalnorm": 0.5},
-            "skip_all_evaluation": True,
-            "should_shuffle": True,
-        },
-    }
-
-
-SKIP_SAVE = {
-    "skip_save_training_description": True,
-    "skip_save_training_statistics": True,
-    "skip_save_model": True,
-    "skip_save_progress": True,
-    "skip_save_log": True,
-    "skip_save_processed_input": True,
-}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -163,113 +130,13 @@ def bare_model_like(ludwig_model: LudwigModel, metadata: dict) -> tuple[BareMode
     combiner = config.combiner
     if combiner.fc_layers or combiner.norm or combiner.dropout or combiner.activation != "relu" or combiner.residual:
         raise SystemExit("The bare model mirrors a concat combiner of plain Linear+ReLU layers.")
-    hidden = [combiner.output_size] * combiner.num_fc_layers
-    bare = BareModel(inputs, hidden)
-    # Same initial weights as Ludwig's run: LudwigModel.train seeds and builds the model exactly like this.
-    ecd = LudwigModel.create_model(config, SEED, metadata)
-    ours, theirs = list(ecd.parameters()), list(bare.parameters())
-    if [p.shape for p in ours] != [p.shape for p in theirs]:
-        raise SystemExit(f"Layer mismatch: ludwig {[p.shape for p in ours]} vs bare {[p.shape for p in theirs]}.")
-    with torch.no_grad():
-        for mine, source in zip(theirs, ours):
-            mine.copy_(source)
+    bare = BareModel(inputs, [combiner.output_size] * combiner.num_fc_layers)
+    copy_initial_weights(bare, config, metadata)
     return bare, output.proc_column
-
-
-def train_bare(
-    model: nn.Module,
-    tensors: dict[str, torch.Tensor],
-    target: str,
-    epochs: int,
-    batch_size: int,
-    learning_rate: float,
-    clip: float,
-) -> float:
-    """Train ``model`` in place; returns the seconds of the training loop."""
-    params = list(model.parameters())
-    optimizer = torch.optim.Adam(params, lr=learning_rate, betas=(0.9, 0.999), eps=1e-8)
-    loss_fn = nn.BCEWithLogitsLoss()
-    size = len(tensors[target])
-    model.train()
-    start = time.perf_counter()
-    for epoch in range(epochs):
-        order = torch.randperm(size, generator=torch.Generator().manual_seed(SEED + epoch))
-        for first in range(0, size, batch_size):
-            index = order[first : first + batch_size]
-            batch = {k: v.index_select(0, index) for k, v in tensors.items()}
-            loss = loss_fn(model(batch), batch[target].to(torch.float32))
-            loss.backward()
-            nn.utils.clip_grad_norm_(params, clip)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-    return time.perf_counter() - start
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The Ludwig side
-
-
-class LoopTimer(Callback):
-    """Times the trainer loop (setup -> teardown) and optionally profiles it with cProfile."""
-
-    def __init__(self, profile: bool = False):
-        self.profiler = cProfile.Profile() if profile else None
-        self.start = self.end = 0.0
-
-    def on_trainer_train_setup(self, trainer, save_path, is_coordinator):
-        self.start = time.perf_counter()
-        if self.profiler is not None:
-            self.profiler.enable()
-
-    def on_trainer_train_teardown(self, trainer, progress_tracker, save_path, is_coordinator):
-        if self.profiler is not None:
-            self.profiler.disable()
-        self.end = time.perf_counter()
-
-    @property
-    def seconds(self) -> float:
-        return self.end - self.start
-
-
-def train_ludwig(config: dict, df: pd.DataFrame, profile: bool = False) -> tuple[float, LoopTimer, LudwigModel, Any]:
-    """``model.train`` on the raw rows; returns (end-to-end seconds, loop timer, model, results)."""
-    timer = LoopTimer(profile)
-    model = LudwigModel(copy.deepcopy(config), logging_level=logging.ERROR, callbacks=[timer])
-    start = time.perf_counter()
-    results = model.train(training_set=df, random_seed=SEED, **SKIP_SAVE)
-    total = time.perf_counter() - start
-    return total, timer, model, results
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Import time
-
-
-def import_seconds(statements: list[str], repeats: int) -> list[float]:
-    """Median wall time of ``python -c statement`` in a fresh interpreter (startup included), for each statement.
-
-    The statements take turns, so a burst of load on the machine hits them alike.
-    """
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    times: list[list[float]] = [[] for _ in statements]
-    for _ in range(repeats):
-        for statement, seconds in zip(statements, times):
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", statement], check=True, env=env, cwd=ROOT)
-            seconds.append(time.perf_counter() - start)
-    return [statistics.median(seconds) for seconds in times]
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Main
-
-
-@dataclass
-class Timings:
-    seconds: list[float] = field(default_factory=list)
-
-    def median(self) -> float:
-        return statistics.median(self.seconds)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -308,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         df = synthetic_frame(args.rows)
         input_features, output_features = synthetic_features()
         data_name = "synthetic"
-    config = benchmark_config(input_features, output_features, args.batch_size, args.epochs, args.learning_rate)
+    combiner = {"type": "concat", "num_fc_layers": 2, "output_size": 128}
+    config = loop_config(input_features, output_features, combiner, args.batch_size, args.epochs, args.learning_rate)
 
     # Preprocess once; the bare loop trains on exactly these arrays.
     preprocessor = LudwigModel(copy.deepcopy(config), logging_level=logging.ERROR)
@@ -332,53 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.repeats} measured runs per side after 1 warm-up, interleaved"
     )
 
-    bare_loop, ours_loop, ours_total = Timings(), Timings(), Timings()
-    max_diff = None
-    for run in range(args.repeats + 1):
-        bare = copy.deepcopy(initial_bare)
-
-        def run_bare(bare=bare):
-            return train_bare(bare, tensors, target, args.epochs, args.batch_size, args.learning_rate, clip)
-
-        if run % 2 == 0:
-            bare_seconds = run_bare()
-            total, timer, model, results = train_ludwig(config, df)
-        else:
-            total, timer, model, results = train_ludwig(config, df)
-            bare_seconds = run_bare()
-        if run == 0:
-            # Same data and same work: Ludwig trained on the arrays the bare loop used, and ended at the
-            # same weights.
-            trained_on = results.preprocessed_data.training_set.columns
-            if set(trained_on) != set(columns) or not all(np.array_equal(trained_on[k], columns[k]) for k in columns):
-                raise SystemExit("Ludwig trained on different arrays than LudwigModel.preprocess returned.")
-            max_diff = max(
-                (a.detach() - b.detach()).abs().max().item()
-                for a, b in zip(model.model.parameters(), bare.parameters())
-            )
-            continue
-        bare_loop.seconds.append(bare_seconds)
-        ours_loop.seconds.append(timer.seconds)
-        ours_total.seconds.append(total)
-
-    print()
-    print(f"{'side':<34}{'median s':>10}{'samples/s':>13}{'best s':>9}   runs (s)")
-    for name, timings in (
-        ("bare PyTorch loop", bare_loop),
-        ("ludwig trainer loop", ours_loop),
-        ("ludwig model.train() end to end", ours_total),
-    ):
-        median = timings.median()
-        runs = " ".join(f"{s:.3f}" for s in timings.seconds)
-        print(f"{name:<34}{median:>10.3f}{samples / median:>13,.0f}{min(timings.seconds):>9.3f}   {runs}")
-    print()
-    print(f"max |weight difference| ludwig vs bare after training: {max_diff:.2e}")
-    loop_ratio = bare_loop.median() / ours_loop.median()
-    total_ratio = bare_loop.median() / ours_total.median()
-    print(f"ratio (ludwig loop / bare loop): {loop_ratio:.2f}   (samples/s; target >= 0.80, stretch >= 0.95)")
-    print(f"ratio (ludwig train() end to end / bare loop): {total_ratio:.2f}   (includes preprocessing the rows)")
-    best_ratio = min(bare_loop.seconds) / min(ours_loop.seconds)
-    print(f"ratio of best runs (ludwig loop / bare loop): {best_ratio:.2f}   (less sensitive to a busy machine)")
+    comparison = compare_loops(config, df, initial_bare, tensors, columns, target, args.repeats)
+    print_loop_comparison(comparison, samples)
 
     torch_import, ludwig_import, startup = import_seconds(
         ["import torch", "import ludwig.api", "pass"], args.import_repeats
