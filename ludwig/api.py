@@ -346,6 +346,74 @@ class LudwigModel:
             logger.info("Saved predictions to %s", os.path.abspath(output_directory))
         return _convert_return_type(predictions, return_type), output_directory
 
+    def forecast(
+        self,
+        dataset=None,
+        data_format: str | None = None,
+        horizon: int = 1,
+        output_directory: str | None = None,
+        output_format: str = "parquet",
+        callbacks: list | None = None,
+    ) -> pd.DataFrame:
+        """Forecast the ``horizon`` values that follow the last row of ``dataset``, feeding predictions back.
+
+        The rows of ``dataset`` must be in time order. Two kinds of model can forecast:
+
+        * column-major: a timeseries output with ``preprocessing.horizon`` > 0 reading the same column as a
+          timeseries input with ``preprocessing.window_size`` > 0. Each step predicts from the last row (its window
+          of the last ``window_size`` rows) and appends the predicted values as new rows of that column.
+        * row-major: a number output whose column continues a timeseries input's history (row ``i + 1``'s
+          history is row ``i``'s shifted by one, with row ``i``'s target appended; checked on the last rows). Each
+          step predicts the target of a new row whose history is the previous history shifted by the last value.
+
+        Limits: only the rolled columns move forward; every other column of the new rows keeps the value of the last
+        row. Forecasts are point predictions (no intervals), and errors compound over long horizons.
+
+        Args:
+            dataset: a DataFrame or a file path holding the history.
+            data_format: the format of ``dataset`` (inferred when None).
+            horizon: number of future values to forecast per rolled column.
+            output_directory: when given, the forecast is also written there as ``forecast.<output_format>``.
+            output_format: ``"parquet"`` or ``"csv"``.
+            callbacks: callbacks passed to each ``predict`` step.
+
+        Returns:
+            A DataFrame of ``horizon`` rows with one column per rolled output, named like its dataset column.
+
+        Raises:
+            ValueError: ``horizon`` < 1, an unknown ``output_format``, or a model that cannot forecast.
+        """
+        from ludwig.data.dataset_loader import load_dataset
+        from ludwig.features.timeseries_feature import forecast_plan
+
+        self._require_model("forecast")
+        if not isinstance(horizon, int) or horizon < 1:
+            raise ValueError(f"horizon must be an integer >= 1, found {horizon!r}.")
+        if output_format not in ("parquet", "csv"):
+            raise ValueError(f"output_format {output_format!r} is not supported; expected 'parquet' or 'csv'.")
+        history = load_dataset(dataset, data_format)
+        if len(history) == 0:
+            raise ValueError("forecast needs at least one row of history; the dataset is empty.")
+        plan = forecast_plan(self.config_obj, history)
+        frame = plan.prepare(history.tail(plan.lookback).reset_index(drop=True))
+        forecasts: dict[str, list[float]] = {column: [] for column in plan.columns}
+        while min(len(values) for values in forecasts.values()) < horizon:
+            predictions, _ = self.predict(frame.tail(plan.lookback), callbacks=callbacks)
+            frame, values = plan.step(frame, predictions.iloc[-1])
+            frame = frame.tail(plan.lookback + 1).reset_index(drop=True)
+            for column, new in values.items():
+                forecasts[column].extend(new)
+        result = pd.DataFrame({column: values[:horizon] for column, values in forecasts.items()})
+        if output_directory is not None:
+            os.makedirs(output_directory, exist_ok=True)
+            path = os.path.join(output_directory, f"forecast.{output_format}")
+            if output_format == "parquet":
+                result.to_parquet(path)
+            else:
+                result.to_csv(path, index=False)
+            logger.info("Saved the forecast to %s", os.path.abspath(path))
+        return result
+
     def evaluate(
         self,
         dataset=None,

@@ -17,6 +17,7 @@ from ludwig.globals import LUDWIG_VERSION
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "train": ("ludwig.train", "cli", "Train a model from a config and a dataset"),
     "predict": ("ludwig.predict", "cli", "Predict with a trained model"),
+    "forecast": ("ludwig.forecast", "cli", "Forecast the values following a dataset with a timeseries model"),
     "evaluate": ("ludwig.evaluate", "cli", "Evaluate a trained model on a dataset holding the targets"),
     "experiment": ("ludwig.experiment", "cli", "Train a model, then evaluate it on a held-out split"),
     "preprocess": ("ludwig.preprocess", "cli", "Preprocess a dataset and cache the result for later runs"),
