@@ -1,4 +1,4 @@
-"""The training-overhead benchmark runs end to end and prints its ratio lines (values are not checked)."""
+"""The benchmarks run end to end and print their ratio lines (the values are not checked)."""
 
 from __future__ import annotations
 
@@ -30,5 +30,22 @@ def test_train_overhead_quick_prints_ratios():
     for side in ("bare PyTorch loop", "ludwig trainer loop", "ludwig model.train() end to end"):
         assert re.search(rf"^{re.escape(side)}\s+{number}\s+[\d,]+", out, re.MULTILINE), f"missing {side!r} row"
     # Both sides did the same work: they end at the same weights.
+    diff = re.search(r"max \|weight difference\| ludwig vs bare after training: (\S+)", out)
+    assert diff is not None and float(diff.group(1)) < 1e-4, out
+
+
+def test_text_throughput_quick_prints_ratios():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "text_throughput.py"), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "the two id matrices are identical" in out, out
+    for label in (r"ratio \(ludwig / plain Python\)", r"ratio \(ludwig loop / bare loop\)"):
+        assert re.search(rf"^{label}: \d+\.\d+", out, re.MULTILINE), f"missing {label!r} in:\n{out}"
     diff = re.search(r"max \|weight difference\| ludwig vs bare after training: (\S+)", out)
     assert diff is not None and float(diff.group(1)) < 1e-4, out
