@@ -33,7 +33,14 @@ def file_checksum(path: str) -> str:
 
 def preprocessing_checksum(config, dataset_checksum: str, random_seed: int) -> str:
     features = [
-        {"name": f.name, "type": f.type, "column": f.column, "preprocessing": f.preprocessing.to_dict()}
+        # proc_column hashes what else determines the column (e.g. a frozen encoder whose outputs are cached)
+        {
+            "name": f.name,
+            "type": f.type,
+            "column": f.column,
+            "proc_column": f.proc_column,
+            "preprocessing": f.preprocessing.to_dict(),
+        }
         for f in config.input_features + config.output_features
     ]
     key = {
