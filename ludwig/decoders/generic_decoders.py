@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ludwig.constants import BINARY, CATEGORY, NUMBER, VECTOR
+from ludwig.constants import BINARY, CATEGORY, NUMBER, SET, TIMESERIES, VECTOR
 from ludwig.decoders.registry import decoder_registry
 from ludwig.modules.fully_connected import get_activation, initialize
 
@@ -40,25 +40,29 @@ class Regressor(ProjectionDecoder):
         return super().forward(hidden).squeeze(-1)
 
 
-@decoder_registry.register("classifier", [CATEGORY])
+@decoder_registry.register("classifier", [CATEGORY, SET])
 class Classifier(ProjectionDecoder):
-    """One logit per class."""
+    """One logit per class (per vocabulary element for sets)."""
 
     def __init__(self, config, input_size: int, metadata: dict):
         super().__init__(config, input_size, metadata["vocab_size"])
 
 
-@decoder_registry.register("projector", [VECTOR])
+@decoder_registry.register("projector", [VECTOR, TIMESERIES])
 class Projector(ProjectionDecoder):
-    """A vector of ``vector_size`` values, with optional activation and clipping."""
+    """A vector of ``vector_size`` values (timeseries: ``max_sequence_length``, the horizon), with optional
+    activation, multiplier and clipping."""
 
     def __init__(self, config, input_size: int, metadata: dict):
-        super().__init__(config, input_size, metadata["vector_size"])
+        super().__init__(config, input_size, metadata.get("vector_size") or metadata["max_sequence_length"])
         self.activation = get_activation(config.activation)
+        self.multiplier = config.multiplier
         self.clip = tuple(config.clip) if config.clip else None
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         out = self.activation(super().forward(hidden))
+        if self.multiplier != 1.0:
+            out = out * self.multiplier
         if self.clip is not None:
             out = out.clamp(self.clip[0], self.clip[1])
         return out

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import torch
 
-from ludwig.constants import BINARY, NUMBER, VECTOR
+from ludwig.constants import BINARY, NUMBER, TIMESERIES, VECTOR
 from ludwig.encoders.base import ENCODER_OUTPUT, Encoder
 from ludwig.encoders.registry import encoder_registry
 from ludwig.modules.fully_connected import FCStack
 
 
-@encoder_registry.register("passthrough", [BINARY, NUMBER, VECTOR])
+@encoder_registry.register("passthrough", [BINARY, NUMBER, VECTOR, TIMESERIES])
 class PassthroughEncoder(Encoder):
     """Returns the input as is."""
 
@@ -22,7 +22,7 @@ class PassthroughEncoder(Encoder):
         return {ENCODER_OUTPUT: inputs}
 
 
-@encoder_registry.register("dense", [BINARY, NUMBER, VECTOR])
+@encoder_registry.register("dense", [BINARY, NUMBER, VECTOR, TIMESERIES])
 class DenseEncoder(Encoder):
     """A stack of fully connected layers."""
 

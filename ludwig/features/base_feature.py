@@ -101,11 +101,15 @@ class InputFeature(nn.Module):
 class OutputFeature(nn.Module):
     """An output feature: FC stack, decoder, loss and metrics.
 
+    ``uses_targets``: whether ``forward`` wants the batch's targets while training (teacher forcing).
+
     Args:
         config: the feature's config section.
         metadata: the feature's ``training_set_metadata`` entry.
         input_size: size of the combiner output plus the hidden sizes of the features it depends on.
     """
+
+    uses_targets: ClassVar[bool] = False
 
     def __init__(self, config, metadata: dict[str, Any], input_size: int):
         super().__init__()
@@ -115,6 +119,10 @@ class OutputFeature(nn.Module):
         decoder_config = config.decoder
         # A sequence-shaped combiner output ([batch, time, hidden]) is reduced first, unless reduce_input is None.
         self.input_reducer = SequenceReducer(config.reduce_input, encoding_size=input_size)
+        reduce_dependencies = config.reduce_dependencies
+        if reduce_dependencies in ("attention", "concat"):
+            reduce_dependencies = None  # rejected in _reduce_dependency if a sequence dependency shows up
+        self.dependency_reducer = SequenceReducer(reduce_dependencies)
         self.fc_stack = fc_stack_from_config(input_size, decoder_config, prefix="fc_")
         decoder_cls = decoder_registry.for_type(config.type)[decoder_config.type]
         self.decoder_obj = decoder_cls(decoder_config, self.fc_stack.output_size, metadata)
@@ -132,16 +140,59 @@ class OutputFeature(nn.Module):
         """The loss section as the loss module needs it (types override to resolve labels to indices)."""
         return config.loss
 
-    def forward(self, hidden: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Returns the decoder's ``logits`` and the FC stack's ``last_hidden`` (read by dependent outputs)."""
+    def forward(self, hidden: torch.Tensor, targets: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Returns the decoder's ``logits`` and the FC stack's ``last_hidden`` (read by dependent outputs).
+
+        ``targets`` (the batch's target tensor) is passed only while training and only to features whose
+        ``uses_targets`` is true (teacher forcing of sequence generators).
+        """
         if hidden.dim() > 2:
             hidden = self.input_reducer(hidden)
         last_hidden = self.fc_stack(hidden) if self.fc_stack.layers else hidden
-        return {LOGITS: self.decoder_obj(last_hidden), "last_hidden": last_hidden}
+        outputs = self.decode(last_hidden, targets)
+        outputs["last_hidden"] = last_hidden
+        return outputs
+
+    def decode(self, last_hidden: torch.Tensor, targets: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        """The decoder's outputs: ``logits`` and, for some decoders, more (generated token ids)."""
+        return {LOGITS: self.decoder_obj(last_hidden)}
+
+    def with_dependencies(self, combined: torch.Tensor, dependency_hiddens: list[torch.Tensor]) -> torch.Tensor:
+        """The combiner output concatenated with the ``last_hidden`` of the features this one depends on.
+
+        A sequence-shaped dependency joining a vector combiner output is reduced with ``reduce_dependencies``;
+        a vector dependency joining a sequence-shaped combiner output is repeated at every step.
+        """
+        parts = [combined]
+        for dependency in dependency_hiddens:
+            if dependency.dim() == 3 and (combined.dim() == 2 or dependency.shape[1] != combined.shape[1]):
+                dependency = self._reduce_dependency(dependency)
+            if combined.dim() == 3 and dependency.dim() == 2:
+                dependency = dependency.unsqueeze(1).expand(-1, combined.shape[1], -1)
+            parts.append(dependency)
+        return torch.cat(parts, dim=-1)
+
+    def _reduce_dependency(self, hidden: torch.Tensor) -> torch.Tensor:
+        mode = self.config.reduce_dependencies
+        if mode in ("attention", "concat"):
+            raise ValueError(
+                f"output feature {self.name!r}: reduce_dependencies {mode!r} cannot reduce a sequence-shaped "
+                "dependency (its size would change); use sum, mean, max or last."
+            )
+        if mode in (None, "none"):
+            raise ValueError(
+                f"output feature {self.name!r}: a sequence-shaped dependency must be reduced to join this "
+                "feature's input; set reduce_dependencies (e.g. sum)."
+            )
+        return self.dependency_reducer(hidden)
 
     def predictions(self, logits: torch.Tensor) -> dict[str, torch.Tensor]:
         """``predictions`` plus, for classifiers, ``probabilities``."""
         raise NotImplementedError
+
+    def output_predictions(self, outputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Predictions from this feature's ``forward`` outputs (by default, from its logits)."""
+        return self.predictions(outputs[LOGITS])
 
     def target_tensor(self, targets: torch.Tensor) -> torch.Tensor:
         """Convert the batch's target tensor to what the loss and metrics compare against."""

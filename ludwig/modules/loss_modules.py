@@ -185,3 +185,103 @@ class SoftmaxCrossEntropyLoss(_ClassificationLoss):
         weights = None if self.class_weights is None else self.class_weights.to(preds.dtype)
         loss = F.cross_entropy(preds, target, weight=weights, label_smoothing=self.config.label_smoothing)
         return self.regularise(loss, preds)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sequence losses: logits (B, T, V) against token ids (B, T); padding positions are ignored.
+
+
+def first_occurrences(target: Tensor) -> Tensor:
+    """(B, T) booleans: True where a row's token has not occurred earlier in that row."""
+    steps = target.shape[1]
+    same = target.unsqueeze(2) == target.unsqueeze(1)  # [B, T, T]: position t equals position s
+    earlier = torch.ones(steps, steps, dtype=torch.bool, device=target.device).tril(diagonal=-1)
+    return ~(same & earlier).any(dim=2)
+
+
+def sequence_token_nll(preds: Tensor, target: Tensor, soft_targets: Tensor | None = None) -> Tensor:
+    """Per-position negative log likelihood (B, T) of targets (B, T) under logits (B, T, V), in float32."""
+    log_probs = torch.log_softmax(preds.float(), dim=-1)
+    if soft_targets is not None:
+        return -(soft_targets[target] * log_probs).sum(dim=-1)
+    return -log_probs.gather(-1, target.unsqueeze(-1)).squeeze(-1)
+
+
+def sequence_cross_entropy(preds: Tensor, target: Tensor, pad_idx: int) -> Tensor:
+    """Mean cross entropy over the non-padding positions (unweighted; used by the loss metrics)."""
+    target = target.long()
+    mask = target != pad_idx
+    nll = sequence_token_nll(preds, target)
+    return (nll * mask).sum() / mask.sum().clamp_min(1)
+
+
+@loss_registry.register("sequence_softmax_cross_entropy")
+class SequenceSoftmaxCrossEntropyLoss(SoftmaxCrossEntropyLoss):
+    """Cross entropy of logits (B, T, V) against token ids (B, T), averaged over the non-padding positions.
+
+    The options act as in ``softmax_cross_entropy``, position by position: ``class_weights`` (a list by token
+    id) weight each position by its target token and the mean divides by the summed weights; ``unique`` counts
+    each distinct token of a row once (its first position). ``robust_lambda`` and ``confidence_penalty`` use
+    the predictions at the non-padding positions. The config must carry ``pad_idx``, set by the output feature.
+    """
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.pad_idx = int(config.pad_idx)
+
+    def align(self, preds: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+        """The logits and targets compared position by position."""
+        return preds, target
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        preds, target = self.align(preds, target.long())
+        mask = target != self.pad_idx
+        if self.config.unique:
+            mask = mask & first_occurrences(target)
+        nll = sequence_token_nll(preds, target, self.soft_targets)
+        smoothing = self.config.label_smoothing
+        if smoothing > 0:
+            uniform = -torch.log_softmax(preds.float(), dim=-1).mean(dim=-1)
+            nll = (1 - smoothing) * nll + smoothing * uniform
+        weights = mask.float()
+        if self.class_weights is not None:
+            weights = weights * self.class_weights[target]
+        loss = (nll * weights).sum() / weights.sum().clamp_min(1e-12)
+        if self.config.robust_lambda > 0:
+            loss = (1 - self.config.robust_lambda) * loss + self.config.robust_lambda / preds.shape[-1]
+        if self.config.confidence_penalty > 0:
+            probabilities = torch.softmax(preds.float()[mask], dim=-1)
+            if len(probabilities):
+                loss = loss + self.config.confidence_penalty * mean_confidence_penalty(probabilities)
+        return loss
+
+
+@loss_registry.register("next_token_softmax_cross_entropy")
+class NextTokenSoftmaxCrossEntropyLoss(SequenceSoftmaxCrossEntropyLoss):
+    """Sequence cross entropy where the logits at step t score the token at step t + 1.
+
+    For decoders (language models) whose output at a position predicts the following token.
+    """
+
+    def align(self, preds: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+        return preds[:, :-1], target[:, 1:]
+
+
+@loss_registry.register("sigmoid_cross_entropy")
+class SigmoidCrossEntropyLoss(_LossModule):
+    """Mean binary cross entropy of logits (N, C) against multi-hot targets (N, C), over rows and elements.
+
+    ``class_weights`` (a list by element index) multiply the loss of each element where it is present
+    (``pos_weight`` of ``binary_cross_entropy_with_logits``), as Ludwig does.
+    """
+
+    def __init__(self, config):
+        super().__init__(config)
+        weights = config.class_weights
+        self.register_buffer(
+            "pos_weight", None if weights is None else torch.tensor(weights, dtype=torch.float32), persistent=False
+        )
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        pos_weight = None if self.pos_weight is None else self.pos_weight.to(preds.dtype)
+        return F.binary_cross_entropy_with_logits(preds, target.to(preds.dtype), pos_weight=pos_weight)

@@ -8,6 +8,8 @@ the preprocessed target column. Metrics are registered per output feature type b
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -17,6 +19,7 @@ from torch import Tensor
 from ludwig.constants import (
     BINARY,
     CATEGORY,
+    LOGITS,
     LOSS_METRIC,
     NUMBER,
     PREDICTIONS,
@@ -27,7 +30,7 @@ from ludwig.constants import (
     TIMESERIES,
     VECTOR,
 )
-from ludwig.modules.loss_modules import loss_registry, relative_errors
+from ludwig.modules.loss_modules import loss_registry, relative_errors, sequence_token_nll
 from ludwig.utils.registry import TypedRegistry
 
 MINIMIZE = "minimize"
@@ -48,7 +51,7 @@ DEFAULT_VALIDATION_METRIC = {
 
 # Metrics of feature types that have no metric class here yet; any other unregistered name (a loss, an error)
 # is minimized.
-_MAXIMIZED_ELSEWHERE = frozenset({"jaccard", "token_accuracy", "sequence_accuracy"})
+_MAXIMIZED_ELSEWHERE: frozenset[str] = frozenset()
 _objectives: dict[str, str] = {}
 
 
@@ -310,25 +313,25 @@ class _MeanErrorMetric(LudwigMetric):
         return _ratio(self._total, self._count)
 
 
-@register_metric("mean_squared_error", [NUMBER, VECTOR])
+@register_metric("mean_squared_error", [NUMBER, VECTOR, TIMESERIES])
 class MeanSquaredError(_MeanErrorMetric):
     def errors(self, preds: Tensor, target: Tensor) -> Tensor:
         return (preds - target).square()
 
 
-@register_metric("root_mean_squared_error", [NUMBER, VECTOR])
+@register_metric("root_mean_squared_error", [NUMBER, VECTOR, TIMESERIES])
 class RootMeanSquaredError(MeanSquaredError):
     def compute(self) -> float:
         return super().compute() ** 0.5
 
 
-@register_metric("mean_absolute_error", [NUMBER, VECTOR])
+@register_metric("mean_absolute_error", [NUMBER, VECTOR, TIMESERIES])
 class MeanAbsoluteError(_MeanErrorMetric):
     def errors(self, preds: Tensor, target: Tensor) -> Tensor:
         return (preds - target).abs()
 
 
-@register_metric("mean_absolute_percentage_error", [NUMBER, VECTOR])
+@register_metric("mean_absolute_percentage_error", [NUMBER, VECTOR, TIMESERIES])
 class MeanAbsolutePercentageError(_MeanErrorMetric):
     """Mean of ``|target - preds| / |target|`` (a fraction), the same as the loss of that name."""
 
@@ -347,7 +350,7 @@ class RootMeanSquaredPercentageError(_MeanErrorMetric):
         return super().compute() ** 0.5
 
 
-@register_metric("huber", [NUMBER, VECTOR])
+@register_metric("huber", [NUMBER, VECTOR, TIMESERIES])
 class Huber(_MeanErrorMetric):
     """Mean Huber loss with threshold ``delta``."""
 
@@ -359,7 +362,7 @@ class Huber(_MeanErrorMetric):
         return torch.nn.functional.huber_loss(preds, target, reduction="none", delta=self.delta)
 
 
-@register_metric("r2", [NUMBER, VECTOR])
+@register_metric("r2", [NUMBER, VECTOR, TIMESERIES])
 class R2Score(LudwigMetric):
     """Coefficient of determination over all elements, ``1 - SSE / SST``.
 
@@ -394,3 +397,363 @@ class R2Score(LudwigMetric):
         if sum_squares == 0.0:
             return 1.0 if errors == 0.0 else 0.0
         return 1.0 - errors / sum_squares
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sets: multi-hot targets (N, C).
+
+
+@register_metric("jaccard", SET)
+class Jaccard(LudwigMetric):
+    """Mean over rows of |predicted ∩ target| / |predicted ∪ target|, the prediction being probabilities >=
+    ``threshold``. A row whose predicted and target sets are both empty scores 1 (they agree exactly)."""
+
+    input_key = PROBABILITIES
+
+    def __init__(self, threshold: float = 0.5):
+        self.threshold = threshold
+        super().__init__()
+
+    def reset(self) -> None:
+        self._total: Tensor | float = 0.0
+        self._count = 0
+
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        predicted, actual = preds >= self.threshold, target.bool()
+        intersection = (predicted & actual).sum(dim=-1).double()
+        union = (predicted | actual).sum(dim=-1).double()
+        scores = torch.where(union > 0, intersection / union.clamp_min(1), torch.ones_like(union))
+        self._total = self._total + scores.sum()
+        self._count += scores.numel()
+
+    def compute(self) -> float:
+        return _ratio(self._total, self._count)
+
+
+@register_metric("sigmoid_cross_entropy", SET)
+class SigmoidCrossEntropy(LudwigMetric):
+    """Mean binary cross entropy of the logits against the multi-hot targets, over rows and elements."""
+
+    objective = MINIMIZE
+    input_key = LOGITS
+
+    def reset(self) -> None:
+        self._total: Tensor | float = 0.0
+        self._count = 0
+
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        losses = torch.nn.functional.binary_cross_entropy_with_logits(
+            preds.double(), target.double(), reduction="none"
+        )
+        self._total = self._total + losses.sum()
+        self._count += losses.numel()
+
+    def compute(self) -> float:
+        return _ratio(self._total, self._count)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sequences: token ids (B, T) as preprocessed (start symbol, tokens, stop symbol, padding). Padding positions
+# never count; the edit-distance and n-gram metrics compare the tokens between the start and stop symbols.
+
+
+class SequenceMetric(LudwigMetric):
+    """A metric over token-id sequences; the output feature passes the ids of its special symbols.
+
+    Args:
+        start_idx: id of the start symbol.
+        stop_idx: id of the stop symbol.
+        pad_idx: id of the padding symbol.
+        idx2str: the vocabulary (only the character-level metrics read it).
+    """
+
+    def __init__(self, start_idx: int = 1, stop_idx: int = 0, pad_idx: int = 2, idx2str: list[str] | None = None):
+        self.start_idx, self.stop_idx, self.pad_idx = start_idx, stop_idx, pad_idx
+        self.idx2str = idx2str
+        super().__init__()
+
+
+def content_tokens(tokens: Tensor, start_idx: int, stop_idx: int, pad_idx: int) -> tuple[Tensor, Tensor]:
+    """The tokens of each row before its first stop symbol, without start and padding symbols.
+
+    Returns:
+        ``(compacted, lengths)``: ``compacted[b, :lengths[b]]`` are row ``b``'s content tokens, in order.
+    """
+    tokens = tokens.long()
+    before_stop = (tokens == stop_idx).cumsum(dim=1) == 0
+    keep = before_stop & (tokens != pad_idx) & (tokens != start_idx)
+    order = torch.argsort((~keep).to(torch.int8), dim=1, stable=True)
+    return tokens.gather(1, order), keep.sum(dim=1)
+
+
+def batch_edit_distance(a: Tensor, a_lengths: Tensor, b: Tensor, b_lengths: Tensor) -> Tensor:
+    """Levenshtein distance between ``a[i, :a_lengths[i]]`` and ``b[i, :b_lengths[i]]`` for every row ``i``.
+
+    The dynamic programme runs one row of the table at a time for the whole batch. Within a table row, the
+    insertion chain ``d[j] = min(d[j], d[j - 1] + 1)`` is ``min_k (t[k] + j - k)``, a cumulative minimum.
+    """
+    batch = a.shape[0]
+    width = int(b_lengths.max()) if batch else 0
+    steps = int(a_lengths.max()) if batch else 0
+    a, b = a[:, :steps], b[:, :width]
+    columns = torch.arange(width + 1, device=a.device)
+    previous = columns.expand(batch, width + 1)
+    distances = b_lengths.clone()  # rows where a is empty
+    for i in range(1, steps + 1):
+        substitution = previous[:, :-1] + (a[:, i - 1 : i] != b).long()
+        first = torch.full((batch, 1), i, dtype=previous.dtype, device=a.device)
+        best = torch.cat([first, torch.minimum(previous[:, 1:] + 1, substitution)], dim=1)
+        current = torch.cummin(best - columns, dim=1).values + columns
+        distances = torch.where(a_lengths == i, current.gather(1, b_lengths.unsqueeze(1)).squeeze(1), distances)
+        previous = current
+    return distances
+
+
+@register_metric("token_accuracy", [SEQUENCE, TEXT])
+class TokenAccuracy(SequenceMetric):
+    """Fraction of non-padding target positions whose predicted token is the target token."""
+
+    def reset(self) -> None:
+        self._correct = 0
+        self._total = 0
+
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        target = target.long()
+        mask = target != self.pad_idx
+        self._correct += int(((preds.long() == target) & mask).sum())
+        self._total += int(mask.sum())
+
+    def compute(self) -> float:
+        return _ratio(self._correct, self._total)
+
+
+@register_metric("sequence_accuracy", [SEQUENCE, TEXT])
+class SequenceAccuracy(SequenceMetric):
+    """Fraction of rows whose predicted tokens match the target at every non-padding target position."""
+
+    def reset(self) -> None:
+        self._correct = 0
+        self._total = 0
+
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        target = target.long()
+        matches = (preds.long() == target) | (target == self.pad_idx)
+        self._correct += int(matches.all(dim=1).sum())
+        self._total += target.shape[0]
+
+    def compute(self) -> float:
+        return _ratio(self._correct, self._total)
+
+
+@register_metric("last_accuracy", [SEQUENCE, TEXT])
+class LastAccuracy(SequenceMetric):
+    """Fraction of rows whose last target token (before the stop symbol) is predicted; empty rows are skipped."""
+
+    def reset(self) -> None:
+        self._correct = 0
+        self._total = 0
+
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        target = target.long()
+        content = (target != self.pad_idx) & (target != self.stop_idx) & (target != self.start_idx)
+        positions = torch.arange(target.shape[1], device=target.device)
+        last = torch.where(content, positions, -1).amax(dim=1)
+        valid = last >= 0
+        index = last.clamp_min(0).unsqueeze(1)
+        correct = preds.long().gather(1, index).squeeze(1) == target.gather(1, index).squeeze(1)
+        self._correct += int((correct & valid).sum())
+        self._total += int(valid.sum())
+
+    def compute(self) -> float:
+        return _ratio(self._correct, self._total)
+
+
+class _TokenLogLikelihood(SequenceMetric):
+    """Sum and count of the negative log likelihoods of the non-padding target tokens under the logits."""
+
+    objective = MINIMIZE
+    input_key = LOGITS
+    shift = 0  # 1: the logits at step t score the target at step t + 1
+
+    def reset(self) -> None:
+        self._nll = 0.0
+        self._count = 0
+
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        target = target.long()
+        if self.shift:
+            preds, target = preds[:, : -self.shift], target[:, self.shift :]
+        mask = target != self.pad_idx
+        nll = sequence_token_nll(preds, target)
+        self._nll += float((nll * mask).sum().double())
+        self._count += int(mask.sum())
+
+    def mean_nll(self) -> float:
+        return _ratio(self._nll, self._count)
+
+
+@register_metric("perplexity", [SEQUENCE, TEXT])
+class Perplexity(_TokenLogLikelihood):
+    """``exp`` of the mean negative log likelihood of the non-padding target tokens."""
+
+    def compute(self) -> float:
+        return math.exp(min(self.mean_nll(), 700.0)) if self._count else 0.0
+
+
+@register_metric("next_token_perplexity", [SEQUENCE, TEXT])
+class NextTokenPerplexity(Perplexity):
+    """Perplexity where the logits at step t score the target token at step t + 1."""
+
+    shift = 1
+
+
+@register_metric("sequence_softmax_cross_entropy", [SEQUENCE, TEXT])
+class SequenceSoftmaxCrossEntropyMetric(_TokenLogLikelihood):
+    """Mean cross entropy of the non-padding target tokens (unweighted, whatever the loss options)."""
+
+    def compute(self) -> float:
+        return self.mean_nll()
+
+
+@register_metric("next_token_softmax_cross_entropy", [SEQUENCE, TEXT])
+class NextTokenSoftmaxCrossEntropyMetric(SequenceSoftmaxCrossEntropyMetric):
+    """Mean cross entropy where the logits at step t score the target token at step t + 1."""
+
+    shift = 1
+
+
+class _EditMetric(SequenceMetric):
+    """Accumulates the edit distances between predicted and target content tokens."""
+
+    objective = MINIMIZE
+
+    def reset(self) -> None:
+        self._edits = 0
+        self._reference = 0
+        self._rows = 0
+
+    def sequences(self, tokens: Tensor) -> tuple[Tensor, Tensor]:
+        """The (compacted, lengths) sequences compared."""
+        return content_tokens(tokens, self.start_idx, self.stop_idx, self.pad_idx)
+
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        predicted, predicted_lengths = self.sequences(preds)
+        reference, reference_lengths = self.sequences(target)
+        edits = batch_edit_distance(predicted, predicted_lengths, reference, reference_lengths)
+        self._edits += int(edits.sum())
+        self._reference += int(reference_lengths.sum())
+        self._rows += target.shape[0]
+
+
+@register_metric("edit_distance", [SEQUENCE, TEXT])
+class EditDistance(_EditMetric):
+    """Mean over rows of the Levenshtein distance (in tokens) between prediction and target."""
+
+    def compute(self) -> float:
+        return _ratio(self._edits, self._rows)
+
+
+@register_metric("word_error_rate", TEXT)
+class WordErrorRate(_EditMetric):
+    """Token-level edits (substitutions, insertions, deletions) divided by the number of target tokens."""
+
+    def compute(self) -> float:
+        return _ratio(self._edits, self._reference)
+
+
+@functools.lru_cache(maxsize=8)
+def _character_table(vocab: tuple[str, ...]) -> tuple[Tensor, Tensor]:
+    """Code points ``[vocab, widest token]`` (0-padded) and the length of every token of a vocabulary."""
+    lengths = torch.tensor([len(token) for token in vocab], dtype=torch.long)
+    chars = torch.zeros(len(vocab), max(int(lengths.max()) if len(vocab) else 1, 1), dtype=torch.long)
+    code_points = [ord(c) for token in vocab for c in token]
+    if code_points:
+        rows = torch.repeat_interleave(torch.arange(len(vocab)), lengths)
+        starts = torch.cumsum(lengths, dim=0) - lengths
+        columns = torch.arange(len(code_points)) - torch.repeat_interleave(starts, lengths)
+        chars[rows, columns] = torch.tensor(code_points)
+    return chars, lengths
+
+
+@register_metric("char_error_rate", TEXT)
+class CharErrorRate(WordErrorRate):
+    """Character-level edits divided by the number of target characters.
+
+    A row's text is its content tokens joined by single spaces (``idx2str`` gives each token's characters).
+    """
+
+    def __init__(self, start_idx: int = 1, stop_idx: int = 0, pad_idx: int = 2, idx2str: list[str] | None = None):
+        super().__init__(start_idx, stop_idx, pad_idx, idx2str)
+        self._chars, self._char_lengths = _character_table(tuple(idx2str or ()))
+
+    def sequences(self, tokens: Tensor) -> tuple[Tensor, Tensor]:
+        compacted, lengths = super().sequences(tokens)
+        chars, char_lengths = self._chars.to(tokens.device), self._char_lengths.to(tokens.device)
+        rows, steps = compacted.shape
+        widest = chars.shape[1]
+        token_chars = chars[compacted]  # [B, T, W]
+        in_row = torch.arange(steps, device=tokens.device) < lengths.unsqueeze(1)  # [B, T]
+        char_valid = (torch.arange(widest, device=tokens.device) < char_lengths[compacted].unsqueeze(-1)) & in_row[
+            ..., None
+        ]
+        separator_valid = torch.arange(steps, device=tokens.device) < (lengths - 1).unsqueeze(1)
+        text = torch.cat([token_chars, torch.full((rows, steps, 1), ord(" "), device=tokens.device)], dim=2)
+        valid = torch.cat([char_valid, separator_valid.unsqueeze(-1)], dim=2)
+        text, valid = text.reshape(rows, -1), valid.reshape(rows, -1)
+        order = torch.argsort((~valid).to(torch.int8), dim=1, stable=True)
+        return text.gather(1, order), valid.sum(dim=1)
+
+
+@register_metric("bleu", TEXT)
+class BLEU(SequenceMetric):
+    """Corpus BLEU-4 of the predicted content tokens against the target ones (one reference per row).
+
+    Clipped n-gram matches and totals (n = 1..4) and the lengths are summed over the dataset; the score is the
+    brevity penalty times the geometric mean of the four precisions, 0.0 when one of them is 0 (no smoothing).
+    """
+
+    max_order = 4
+
+    def reset(self) -> None:
+        self._matches = [0] * self.max_order
+        self._totals = [0] * self.max_order
+        self._predicted_length = 0
+        self._reference_length = 0
+
+    @staticmethod
+    def _ngrams(tokens: Tensor, lengths: Tensor, n: int) -> Tensor:
+        """Rows ``[row, token_1..token_n]`` of every n-gram inside the sequences."""
+        rows, steps = tokens.shape
+        if steps < n:
+            return tokens.new_zeros(0, n + 1)
+        windows = tokens.unfold(1, n, 1)  # [B, T - n + 1, n]
+        starts = torch.arange(windows.shape[1], device=tokens.device)
+        valid = starts + n <= lengths.unsqueeze(1)
+        row_ids = torch.arange(rows, device=tokens.device).unsqueeze(1).expand_as(valid)
+        return torch.cat([row_ids[valid].unsqueeze(1), windows[valid]], dim=1)
+
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        predicted, predicted_lengths = content_tokens(preds, self.start_idx, self.stop_idx, self.pad_idx)
+        reference, reference_lengths = content_tokens(target, self.start_idx, self.stop_idx, self.pad_idx)
+        self._predicted_length += int(predicted_lengths.sum())
+        self._reference_length += int(reference_lengths.sum())
+        for n in range(1, self.max_order + 1):
+            predicted_ngrams = self._ngrams(predicted, predicted_lengths, n)
+            reference_ngrams = self._ngrams(reference, reference_lengths, n)
+            if len(predicted_ngrams) == 0:
+                continue
+            both = torch.cat([predicted_ngrams, reference_ngrams])
+            _, inverse = torch.unique(both, dim=0, return_inverse=True)
+            size = int(inverse.max()) + 1
+            predicted_counts = torch.bincount(inverse[: len(predicted_ngrams)], minlength=size)
+            reference_counts = torch.bincount(inverse[len(predicted_ngrams) :], minlength=size)
+            self._matches[n - 1] += int(torch.minimum(predicted_counts, reference_counts).sum())
+            self._totals[n - 1] += len(predicted_ngrams)
+
+    def compute(self) -> float:
+        if self._predicted_length == 0 or min(self._matches) == 0:
+            return 0.0
+        log_precision = sum(math.log(m / t) for m, t in zip(self._matches, self._totals)) / self.max_order
+        ratio = self._predicted_length / self._reference_length if self._reference_length else 1.0
+        brevity = 1.0 if ratio > 1.0 else math.exp(1 - 1 / ratio)
+        return brevity * math.exp(log_precision)

@@ -49,7 +49,7 @@ class RegressorConfig(_ProjectionConfig):
     type: str = su.ProtectedString("regressor")
 
 
-@decoder_config_registry.register("classifier", [CATEGORY])
+@decoder_config_registry.register("classifier", [CATEGORY, SET])
 @dataclass
 class ClassifierConfig(_ProjectionConfig):
     """A linear projection to one logit per class."""
@@ -57,7 +57,7 @@ class ClassifierConfig(_ProjectionConfig):
     type: str = su.ProtectedString("classifier")
 
 
-@decoder_config_registry.register("projector", [VECTOR])
+@decoder_config_registry.register("projector", [VECTOR, TIMESERIES])
 @dataclass
 class ProjectorConfig(_ProjectionConfig):
     """A linear projection to the vector size, with an optional activation and clipping."""
@@ -66,6 +66,7 @@ class ProjectorConfig(_ProjectionConfig):
     activation: str | None = su.StringOptions(
         ACTIVATIONS, None, allow_none=True, description="Activation applied to the projected vector."
     )
+    multiplier: float = su.Float(1.0, description="Factor the activated output is multiplied by.")
     clip: list | None = su.List(
         default=None, allow_none=True, description="[min, max] bounds the predicted values are clipped to."
     )

@@ -35,7 +35,7 @@ def EncoderField(feature_type: str) -> su.BaseConfig:
     )
 
 
-@encoder_config_registry.register("passthrough", [BINARY, NUMBER, VECTOR])
+@encoder_config_registry.register("passthrough", [BINARY, NUMBER, VECTOR, TIMESERIES])
 @dataclass
 class PassthroughEncoderConfig(su.BaseConfig):
     """Feeds the preprocessed value to the combiner unchanged."""
@@ -43,7 +43,7 @@ class PassthroughEncoderConfig(su.BaseConfig):
     type: str = su.ProtectedString("passthrough")
 
 
-@encoder_config_registry.register("dense", [BINARY, NUMBER, VECTOR])
+@encoder_config_registry.register("dense", [BINARY, NUMBER, VECTOR, TIMESERIES])
 @dataclass
 class DenseEncoderConfig(su.BaseConfig):
     """A stack of fully connected layers over the input value(s)."""

@@ -82,7 +82,7 @@ def _weight_field() -> Any:
     return su.NonNegativeFloat(1.0, description="Weight of this loss in the combined loss of all output features.")
 
 
-@loss_config_registry.register("mean_squared_error", [NUMBER, VECTOR])
+@loss_config_registry.register("mean_squared_error", [NUMBER, VECTOR, TIMESERIES])
 @dataclass
 class MSELossConfig(su.BaseConfig):
     """Mean of the squared differences between predictions and targets."""
@@ -91,7 +91,7 @@ class MSELossConfig(su.BaseConfig):
     weight: float = _weight_field()
 
 
-@loss_config_registry.register("mean_absolute_error", [NUMBER, VECTOR])
+@loss_config_registry.register("mean_absolute_error", [NUMBER, VECTOR, TIMESERIES])
 @dataclass
 class MAELossConfig(su.BaseConfig):
     """Mean of the absolute differences between predictions and targets."""
@@ -100,7 +100,7 @@ class MAELossConfig(su.BaseConfig):
     weight: float = _weight_field()
 
 
-@loss_config_registry.register("mean_absolute_percentage_error", [NUMBER, VECTOR])
+@loss_config_registry.register("mean_absolute_percentage_error", [NUMBER, VECTOR, TIMESERIES])
 @dataclass
 class MAPELossConfig(su.BaseConfig):
     """Mean of the absolute differences relative to the absolute targets."""
@@ -127,7 +127,7 @@ class RMSPELossConfig(su.BaseConfig):
     weight: float = _weight_field()
 
 
-@loss_config_registry.register("huber", [NUMBER, VECTOR])
+@loss_config_registry.register("huber", [NUMBER, VECTOR, TIMESERIES])
 @dataclass
 class HuberLossConfig(su.BaseConfig):
     """Squared error for small differences, absolute error beyond ``delta``."""
@@ -198,4 +198,41 @@ class SoftmaxCrossEntropyLossConfig(su.BaseConfig):
     )
     label_smoothing: float = su.FloatRange(
         0.0, description="Mix the target with a uniform distribution over classes by this amount."
+    )
+
+
+def _unique_field() -> Any:
+    return su.Boolean(False, description="Count each distinct token of a target sequence once (at its first position).")
+
+
+@loss_config_registry.register("sequence_softmax_cross_entropy", [SEQUENCE, TEXT])
+@dataclass
+class SequenceSoftmaxCrossEntropyLossConfig(SoftmaxCrossEntropyLossConfig):
+    """Softmax cross entropy at every non-padding position of the target sequence (class = token)."""
+
+    type: str = su.ProtectedString("sequence_softmax_cross_entropy")
+    unique: bool = _unique_field()
+
+
+@loss_config_registry.register("next_token_softmax_cross_entropy", [SEQUENCE, TEXT])
+@dataclass
+class NextTokenSoftmaxCrossEntropyLossConfig(SoftmaxCrossEntropyLossConfig):
+    """Sequence softmax cross entropy where the output at each step scores the next target token."""
+
+    type: str = su.ProtectedString("next_token_softmax_cross_entropy")
+    unique: bool = _unique_field()
+
+
+@loss_config_registry.register("sigmoid_cross_entropy", [SET])
+@dataclass
+class SigmoidCrossEntropyLossConfig(su.BaseConfig):
+    """Binary cross entropy of each element's logit against its presence in the target set, averaged."""
+
+    type: str = su.ProtectedString("sigmoid_cross_entropy")
+    weight: float = _weight_field()
+    class_weights: list | dict | None = su.config_field(
+        None,
+        _ClassWeightsField(allow_none=True),
+        description="Weight of the positive (present) case of each element: a list ordered by vocabulary index "
+        "or a mapping {element: weight}; elements left out of a mapping weigh 1.",
     )

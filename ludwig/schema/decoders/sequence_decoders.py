@@ -1,0 +1,53 @@
+"""Decoder config sections of the sequence and text output types: generator and tagger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ludwig.constants import SEQUENCE, TEXT
+from ludwig.schema import utils as su
+from ludwig.schema.decoders.base import _ProjectionConfig, decoder_config_registry
+
+RNN_CELL_TYPES = ["rnn", "lstm", "gru"]
+
+
+@decoder_config_registry.register("generator", [SEQUENCE, TEXT])
+@dataclass
+class SequenceGeneratorDecoderConfig(_ProjectionConfig):
+    """A recurrent decoder started from the (reduced) combiner output.
+
+    Training feeds the target sequence shifted right by one step (teacher forcing); prediction feeds back its own
+    most likely token (greedy, or beam search when ``beam_width > 1``) until every row has emitted the stop
+    symbol or the target length is reached.
+    """
+
+    type: str = su.ProtectedString("generator")
+    cell_type: str = su.StringOptions(RNN_CELL_TYPES, "gru", description="Type of recurrent cell to use.")
+    num_layers: int = su.PositiveInteger(1, description="The number of stacked recurrent layers.")
+    beam_width: int = su.PositiveInteger(
+        1,
+        description="Width of the beam searched when predicting; 1 is greedy decoding. Larger values keep the "
+        "beam_width most likely partial sequences at each step.",
+    )
+    beam_length_penalty: float = su.NonNegativeFloat(
+        1.0,
+        description="Exponent of the length normalisation of beam scores: log_prob / length ** "
+        "beam_length_penalty. Only used when beam_width > 1.",
+    )
+
+
+@decoder_config_registry.register("tagger", [SEQUENCE, TEXT])
+@dataclass
+class SequenceTaggerDecoderConfig(_ProjectionConfig):
+    """One classification per time step of a sequence-shaped combiner output (``reduce_input: null``)."""
+
+    type: str = su.ProtectedString("tagger")
+    use_attention: bool = su.Boolean(
+        False, description="Whether to apply a multi-head self attention layer before prediction."
+    )
+    attention_embedding_size: int = su.PositiveInteger(
+        256, description="The embedding size of the multi-head self attention layer."
+    )
+    attention_num_heads: int = su.PositiveInteger(
+        8, description="The number of attention heads in the multi-head self attention layer."
+    )
