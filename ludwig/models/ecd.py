@@ -97,7 +97,10 @@ class ECD(nn.Module):
         # Keep the config's order: it is the concatenation order of the combiner.
         self.input_features = nn.ModuleDict({self._keys[f.name]: built[f.name] for f in config.input_features})
         input_sizes = {f.name: f.output_size for f in self.input_features.values()}
-        self.combiner = combiner_registry[config.combiner.type](config.combiner, input_sizes)
+        combiner_cls = combiner_registry[config.combiner.type]
+        # Combiners aligning sequences (sequence_concat, sequence) also read which inputs keep their steps.
+        extra = {"input_features": built} if getattr(combiner_cls, "needs_input_features", False) else {}
+        self.combiner = combiner_cls(config.combiner, input_sizes, **extra)
         self.gradient_checkpointing = bool(config.trainer.enable_gradient_checkpointing)
         self.output_features = nn.ModuleDict()
         for feature in dependency_order(config.output_features):
@@ -122,17 +125,20 @@ class ECD(nn.Module):
         for feature in self.output_features.values():
             hidden = combined
             if feature.config.dependencies:
-                hidden = torch.cat(
-                    [combined] + [outputs[d]["last_hidden"] for d in feature.config.dependencies], dim=-1
+                hidden = feature.with_dependencies(
+                    combined, [outputs[d]["last_hidden"] for d in feature.config.dependencies]
                 )
-            outputs[feature.name] = feature(hidden)
+            if feature.uses_targets and self.training:
+                # Teacher forcing: sequence generators read the targets while training.
+                outputs[feature.name] = feature(hidden, inputs.get(feature.proc_column))
+            else:
+                outputs[feature.name] = feature(hidden)
         return outputs
 
     def predictions(self, outputs: dict[str, dict[str, torch.Tensor]]) -> dict[str, dict[str, torch.Tensor]]:
         """Predictions (and probabilities) of every output feature from ``forward``'s outputs."""
         return {
-            feature.name: feature.predictions(outputs[feature.name]["logits"])
-            for feature in self.output_features.values()
+            feature.name: feature.output_predictions(outputs[feature.name]) for feature in self.output_features.values()
         }
 
     def train_loss(
