@@ -20,11 +20,12 @@ class CategoryEmbedEncoder(Encoder):
         vocab = metadata["idx2str"]
         self.embed = Embed(
             vocab,
-            min(config.embedding_size, len(vocab)) if not config.pretrained_embeddings else config.embedding_size,
+            config.embedding_size,
             embeddings_trainable=config.embeddings_trainable,
             pretrained_embeddings=config.pretrained_embeddings,
             embedding_initializer=config.embedding_initializer,
             dropout=config.dropout,
+            embeddings_on_cpu=config.embeddings_on_cpu,
         )
         self.output_size = self.embed.output_size
 
@@ -45,6 +46,7 @@ class CategorySparseEncoder(Encoder):
             representation="sparse",
             embeddings_trainable=config.embeddings_trainable,
             dropout=config.dropout,
+            embeddings_on_cpu=config.embeddings_on_cpu,
         )
         self.output_size = self.embed.output_size
 

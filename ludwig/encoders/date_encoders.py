@@ -57,6 +57,8 @@ class DateEmbedEncoder(Encoder):
                     [str(i) for i in range(count)],
                     config.embedding_size,
                     embedding_initializer=config.weights_initializer,
+                    force_embedding_size=True,  # every component keeps the configured width
+                    embeddings_on_cpu=config.embeddings_on_cpu,
                 )
                 for name, (_, count, _) in _EMBEDDED.items()
             }

@@ -17,7 +17,13 @@ _HEADER = 4  # mode, edge, resolution, base cell
 
 
 def _table(size: int, config) -> Embed:
-    return Embed([str(i) for i in range(size)], config.embedding_size, embedding_initializer=config.weights_initializer)
+    return Embed(
+        [str(i) for i in range(size)],
+        config.embedding_size,
+        embedding_initializer=config.weights_initializer,
+        force_embedding_size=True,  # every component keeps the configured width
+        embeddings_on_cpu=config.embeddings_on_cpu,
+    )
 
 
 class H3Embeddings(nn.Module):

@@ -33,30 +33,16 @@ class SequenceEmbedEncoder(Encoder):
             pretrained_embeddings=None if sparse else config.pretrained_embeddings,
             embedding_initializer=config.weights_initializer,
             dropout=config.dropout,
+            embeddings_on_cpu=config.embeddings_on_cpu,
         )
         self.pad_idx = int(metadata.get("pad_idx", PAD_IDX))
-        self.embeddings_on_cpu = config.embeddings_on_cpu
         max_length = config.max_sequence_length or metadata.get("max_sequence_length")
         self.reducer = SequenceReducer(config.reduce_output, max_length, self.embed.output_size)
         self.output_size = self.reducer.output_size or self.embed.output_size
 
-    def _apply(self, fn, recurse: bool = True):
-        if not self.embeddings_on_cpu:
-            return super()._apply(fn, recurse)
-        embed = self._modules["embed"]
-        self._modules["embed"] = None  # moves/casts skip the CPU-resident table
-        try:
-            return super()._apply(fn, recurse)
-        finally:
-            self._modules["embed"] = embed
-
     def forward(self, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
         mask = inputs != self.pad_idx
-        if self.embeddings_on_cpu and inputs.device.type != "cpu":
-            embedded = self.embed(inputs.cpu()).to(inputs.device)
-        else:
-            embedded = self.embed(inputs)
-        return {ENCODER_OUTPUT: self.reducer(embedded, mask)}
+        return {ENCODER_OUTPUT: self.reducer(self.embed(inputs), mask)}
 
 
 @encoder_registry.register("passthrough", [SEQUENCE, TEXT])

@@ -69,32 +69,19 @@ class SequenceEncoder(Encoder):
         self.input_channels = int(metadata.get("encoding_size") or 1)
         if config.should_embed and vocab is not None:
             sparse = config.representation == "sparse"
-            size = config.embedding_size
-            if not sparse and not config.pretrained_embeddings:
-                size = min(size, len(vocab))  # a dense table wider than the vocabulary adds nothing
             self.embed = Embed(
                 list(vocab),
-                len(vocab) if sparse else size,
+                len(vocab) if sparse else config.embedding_size,
                 representation=config.representation,
                 embeddings_trainable=config.embeddings_trainable and not sparse,  # one-hot vectors stay fixed
                 pretrained_embeddings=None if sparse else config.pretrained_embeddings,
                 embedding_initializer=config.weights_initializer,
                 dropout=config.dropout,
+                embeddings_on_cpu=config.embeddings_on_cpu,
             )
             self.input_channels = self.embed.output_size
-        self.embeddings_on_cpu = bool(config.embeddings_on_cpu and self.embed is not None)
         self.reducer: SequenceReducer | None = None
         self.fc_stack: FCStack | None = None
-
-    def _apply(self, fn, recurse: bool = True):
-        if not self.embeddings_on_cpu:
-            return super()._apply(fn, recurse)
-        embed = self._modules["embed"]
-        self._modules["embed"] = None  # device moves and casts leave the CPU-resident table where it is
-        try:
-            return super()._apply(fn, recurse)
-        finally:
-            self._modules["embed"] = embed
 
     def embed_inputs(
         self, inputs: torch.Tensor, mask: torch.Tensor | None = None
@@ -108,8 +95,6 @@ class SequenceEncoder(Encoder):
         if self.embed is None:
             hidden = inputs.float()
             return (hidden.unsqueeze(-1) if hidden.dim() == 2 else hidden), mask
-        if self.embeddings_on_cpu and inputs.device.type != "cpu":
-            return self.embed(inputs.cpu()).to(inputs.device), mask
         return self.embed(inputs), mask
 
     def build_head(

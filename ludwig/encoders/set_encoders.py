@@ -22,16 +22,15 @@ class SetEmbedEncoder(Encoder):
     def __init__(self, config, input_size: int, metadata: dict):
         super().__init__(config, input_size, metadata)
         vocab = metadata["idx2str"]
-        size = config.embedding_size
-        if config.representation == "dense" and not config.force_embedding_size and not config.pretrained_embeddings:
-            size = min(size, len(vocab))
         self.embed = Embed(
             vocab,
-            size,
+            config.embedding_size,
             representation=config.representation,
             embeddings_trainable=config.embeddings_trainable,
             pretrained_embeddings=config.pretrained_embeddings,
             embedding_initializer=config.weights_initializer,
+            force_embedding_size=config.force_embedding_size,
+            embeddings_on_cpu=config.embeddings_on_cpu,
         )
         self.dropout = torch.nn.Dropout(config.dropout) if config.dropout > 0 else None
         self.fc_stack = fc_stack_from_config(self.embed.output_size, config)

@@ -44,8 +44,11 @@ class Embed(nn.Module):
 
     Args:
         vocab: the vocabulary (index -> string).
-        embedding_size: width of each embedding; ignored for one-hot (``representation="sparse"``).
+        embedding_size: width of each embedding; ignored for one-hot (``representation="sparse"``). A dense table
+            is never wider than the vocabulary (as Ludwig does) unless ``force_embedding_size``.
         representation: ``"dense"`` (learned) or ``"sparse"`` (identity matrix).
+        embeddings_on_cpu: keep the table in CPU memory when the model moves to an accelerator; lookups run on
+            the CPU and only the looked-up rows move.
     """
 
     def __init__(
@@ -57,9 +60,13 @@ class Embed(nn.Module):
         pretrained_embeddings: str | None = None,
         embedding_initializer: str | None = None,
         dropout: float = 0.0,
+        force_embedding_size: bool = False,
+        embeddings_on_cpu: bool = False,
     ):
         super().__init__()
         vocab_size = len(vocab)
+        if not force_embedding_size and not pretrained_embeddings:
+            embedding_size = min(embedding_size, vocab_size)
         if representation == "sparse":
             weight = torch.eye(vocab_size)
         elif pretrained_embeddings:
@@ -73,7 +80,15 @@ class Embed(nn.Module):
         self.embeddings = nn.Embedding.from_pretrained(weight, freeze=not embeddings_trainable)
         self.dropout = nn.Dropout(dropout) if dropout > 0 else None
         self.output_size = weight.shape[1]
+        self.embeddings_on_cpu = embeddings_on_cpu
+
+    def _apply(self, fn, recurse: bool = True):
+        # Device moves and casts of the model leave a CPU-resident table where it is.
+        return self if self.embeddings_on_cpu else super()._apply(fn, recurse)
 
     def forward(self, indices: torch.Tensor) -> torch.Tensor:
-        embedded = self.embeddings(indices)
+        if self.embeddings_on_cpu and indices.device.type != "cpu":
+            embedded = self.embeddings(indices.cpu()).to(indices.device)
+        else:
+            embedded = self.embeddings(indices)
         return embedded if self.dropout is None else self.dropout(embedded)

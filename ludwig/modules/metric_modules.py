@@ -442,9 +442,7 @@ class SigmoidCrossEntropy(LudwigMetric):
         self._count = 0
 
     def update(self, preds: Tensor, target: Tensor) -> None:
-        losses = torch.nn.functional.binary_cross_entropy_with_logits(
-            preds.double(), target.double(), reduction="none"
-        )
+        losses = torch.nn.functional.binary_cross_entropy_with_logits(preds.double(), target.double(), reduction="none")
         self._total = self._total + losses.sum()
         self._count += losses.numel()
 

@@ -63,7 +63,8 @@ class SequenceReducer(nn.Module):
         if mode == "last":
             if mask is None:
                 return inputs[:, -1]
-            last = (sequence_lengths(mask) - 1).long()
+            # The last real step, wherever the padding is (right or left).
+            last = mask.shape[1] - 1 - mask.flip(dims=[1]).int().argmax(dim=1)
             return inputs[torch.arange(inputs.shape[0], device=inputs.device), last]
         if mode == "attention":
             scores = self.attention_score(torch.tanh(self.attention_hidden(inputs))).squeeze(-1)

@@ -20,10 +20,23 @@ def _default(field: dataclasses.Field) -> Any:
     return dataclasses.MISSING
 
 
+def _type_names(marshmallow_field: su.TypeSelectionField) -> list[str]:
+    """The registered types of a section: the default first, then by name (not by import order)."""
+    default = marshmallow_field.default_type
+    names = sorted(name for name in marshmallow_field.registry if name != default)
+    return [default, *names] if default in marshmallow_field.registry else names
+
+
+def _summary(config_cls: type[su.BaseConfig]) -> str:
+    """The first line of the section's docstring (a dataclass without one gets its signature: not shown)."""
+    doc = (config_cls.__doc__ or "").strip()
+    return "" if doc.startswith(f"{config_cls.__name__}(") else doc.split("\n")[0]
+
+
 def _allowed(field: dataclasses.Field) -> str:
     marshmallow_field = field.metadata["marshmallow_field"]
     if isinstance(marshmallow_field, su.TypeSelectionField):
-        return "`type`: " + ", ".join(f"`{name}`" for name in marshmallow_field.registry)
+        return "`type`: " + ", ".join(f"`{name}`" for name in _type_names(marshmallow_field))
     validator = marshmallow_field.validate
     closure = getattr(validator, "__closure__", None) or ()
     for cell in closure:
@@ -58,7 +71,7 @@ def _subsections(config_cls: type[su.BaseConfig], path: str) -> list[tuple[str, 
         if isinstance(marshmallow_field, su.NestedConfigField):
             found.append((f"{path}.{field.name}", marshmallow_field.config_cls))
         elif isinstance(marshmallow_field, su.TypeSelectionField):
-            for name in marshmallow_field.registry:
+            for name in _type_names(marshmallow_field):
                 found.append((f"{path}.{field.name} (type: {name})", marshmallow_field.registry[name]))
     return found
 
@@ -76,7 +89,7 @@ def render_reference(root: type[su.BaseConfig], title: str, root_path: str = "co
         lines += [
             f"## `{path}`",
             "",
-            (config_cls.__doc__ or "").strip().split("\n")[0],
+            _summary(config_cls),
             "",
             section_table(config_cls),
             "",
@@ -94,6 +107,6 @@ def render_feature_reference() -> str:
         ("input_features", input_feature_config_registry),
         ("output_features", output_feature_config_registry),
     ):
-        for name in registry:
+        for name in sorted(registry):
             parts.append(render_reference(registry[name], f"{kind}: {name}", root_path=f"{kind}[type={name}]"))
     return "\n\n".join(parts)

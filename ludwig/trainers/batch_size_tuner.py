@@ -4,8 +4,8 @@ Limits: at most ``max_batch_size`` and at most 20% of the training rows (so an e
 where a larger batch brings no speed-up, Ludwig uses a fixed 128; we also keep at least 32 steps per epoch (but
 never go below 16 rows a batch), because on small tables a batch of 128 leaves the model under-trained within the
 epochs a config asks for (Titanic's shipped 10-epoch config: 0.66 test accuracy at 128, 0.76-0.81 at 16).
-Candidates are powers of two from 2 up to those limits. On a GPU each candidate runs real training steps on a copy of the
-model and the tuner stops at the first out-of-memory error. The largest candidate that worked is chosen, which
+Candidates are powers of two from 2 up to those limits. On a GPU each candidate runs real training steps on a copy
+of the model and the tuner stops at the first out-of-memory error. The largest candidate that worked is chosen, which
 keeps runs with the same seed reproducible (a throughput race would not be).
 """
 

@@ -50,8 +50,8 @@ def generator_config(output_type: str = "sequence", **decoder) -> dict:
             }
         ],
         "output_features": [{"name": "rev", "type": output_type, "decoder": {"type": "generator", **decoder}}],
-        "combiner": {"type": "concat", "output_size": 64, "num_fc_layers": 1},
-        "trainer": {"epochs": 10, "batch_size": 8, "learning_rate": 0.01},
+        "combiner": {"type": "concat", "output_size": 128, "num_fc_layers": 1},
+        "trainer": {"epochs": 10, "batch_size": 8, "learning_rate": 0.01, "early_stop": -1},
     }
 
 
