@@ -176,17 +176,6 @@ def caches_encoder_embeddings(feature_config) -> bool:
     )
 
 
-def embedding_cache_problem(encoder_config) -> str | None:
-    """Why the outputs of this encoder cannot be precomputed, or None when they can."""
-    if encoder_config.trainable:
-        return "the encoder is trainable; set encoder.trainable: false to cache its embeddings"
-    if encoder_config.reduce_output == "attention":
-        return "reduce_output 'attention' has trainable weights; choose another reduce_output"
-    if not getattr(encoder_config, "use_pretrained", True):
-        return "use_pretrained is false: a randomly initialised encoder gives different embeddings in each run"
-    return None
-
-
 _FROZEN_ENCODERS: dict[str, HFTextEncoder] = {}
 
 

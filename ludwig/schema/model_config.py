@@ -20,8 +20,10 @@ from ludwig.constants import COMBINED, INPUT_FEATURES, MODEL_ECD, OUTPUT_FEATURE
 from ludwig.error import ConfigValidationError
 from ludwig.globals import LUDWIG_VERSION
 from ludwig.schema import utils as su
+from ludwig.schema.checks import run_config_checks, run_config_renderers
 from ludwig.schema.combiners.base import CombinerField
 from ludwig.schema.defaults import FEATURE_SECTIONS, build_defaults_config
+from ludwig.schema.encoders.text_encoders import uses_hf_encoder
 from ludwig.schema.features.base import input_feature_config_registry, output_feature_config_registry
 from ludwig.schema.preprocessing import PreprocessingConfig
 from ludwig.schema.trainer import ECDTrainerConfig
@@ -198,11 +200,7 @@ def _cross_field_checks(config: ModelConfig) -> list[str]:
         errors.append("preprocessing: oversample_minority and undersample_majority are mutually exclusive.")
     errors.extend(_check_validation_metric(config))
     errors.extend(_check_bucketing_field(config))
-    errors.extend(_check_tagger_decoders(config))
-    from ludwig.schema.combiners.sequence_combiners import check_sequence_combiner
-
-    errors.extend(check_sequence_combiner(config))
-    errors.extend(_check_hf_tokenizers(config))
+    errors.extend(run_config_checks(config))
     return errors
 
 
@@ -269,7 +267,7 @@ def _render_derived_values(config: ModelConfig) -> None:
     """Fill the values whose defaults depend on the rest of the config."""
     from ludwig.modules.metric_modules import DEFAULT_VALIDATION_METRIC
 
-    _render_hf_tokenizers(config)
+    run_config_renderers(config)
     global_max_length = config.preprocessing.global_max_sequence_length
     for feature in config.input_features + config.output_features:
         if feature.column is None:
@@ -293,74 +291,7 @@ def _render_derived_values(config: ModelConfig) -> None:
 def preprocessing_hash(feature) -> str:
     """A short hash of what determines a feature's preprocessed column (type, column, preprocessing)."""
     determined_by = {"type": feature.type, "column": feature.column, "preprocessing": feature.preprocessing.to_dict()}
-    if getattr(feature.preprocessing, "cache_encoder_embeddings", False) and _uses_hf_encoder(feature):
+    if getattr(feature.preprocessing, "cache_encoder_embeddings", False) and uses_hf_encoder(feature):
         determined_by["encoder"] = feature.encoder.to_dict()  # the column holds the encoder's outputs
     key = json.dumps(determined_by, sort_keys=True, default=str)
     return hashlib.sha256(key.encode()).hexdigest()[:10]
-
-
-def _uses_hf_encoder(feature) -> bool:
-    from ludwig.schema.encoders.text_encoders import HF_ENCODER_NAMES
-
-    encoder = getattr(feature, "encoder", None)
-    return encoder is not None and encoder.type in HF_ENCODER_NAMES
-
-
-def _render_hf_tokenizers(config: ModelConfig) -> None:
-    """A text input with a pretrained Hugging Face encoder is tokenized by that checkpoint's own tokenizer
-    (``hf_tokenizer``): the encoder only understands the ids of its vocabulary."""
-    for feature in config.input_features:
-        preprocessing = feature.preprocessing
-        if _uses_hf_encoder(feature) and hasattr(preprocessing, "pretrained_model_name_or_path"):
-            preprocessing.tokenizer = "hf_tokenizer"
-            preprocessing.pretrained_model_name_or_path = feature.encoder.pretrained_model_name_or_path
-
-
-def _check_hf_tokenizers(config: ModelConfig) -> list[str]:
-    errors = []
-    for key in (INPUT_FEATURES, OUTPUT_FEATURES):
-        for i, feature in enumerate(getattr(config, key)):
-            preprocessing = feature.preprocessing
-            if getattr(preprocessing, "cache_encoder_embeddings", False) and _uses_hf_encoder(feature):
-                from ludwig.encoders.text_encoders import embedding_cache_problem
-
-                problem = embedding_cache_problem(feature.encoder)
-                if problem:
-                    errors.append(f"{key}[{i}].preprocessing.cache_encoder_embeddings: {problem}.")
-            if getattr(preprocessing, "tokenizer", None) != "hf_tokenizer" or _uses_hf_encoder(feature):
-                continue
-            if not getattr(preprocessing, "pretrained_model_name_or_path", None):
-                errors.append(
-                    f"{key}[{i}].preprocessing.pretrained_model_name_or_path: required by tokenizer "
-                    "'hf_tokenizer'; set it to a local directory holding a Hugging Face tokenizer."
-                )
-    return errors
-
-
-def _check_tagger_decoders(config: ModelConfig) -> list[str]:
-    """The tagger decoder classifies every time step, so it needs a sequence-shaped combiner output."""
-    taggers = [
-        i
-        for i, f in enumerate(config.output_features)
-        if f.type in ("sequence", "text") and getattr(f.decoder, "type", None) == "tagger"
-    ]
-    if not taggers:
-        return []
-    errors = []
-    for i in taggers:
-        if config.output_features[i].reduce_input not in (None, "none"):
-            errors.append(
-                f"output_features[{i}].reduce_input: the tagger decoder needs non-reduced sequence input; set "
-                f"reduce_input to null (found {config.output_features[i].reduce_input!r})."
-            )
-    unreduced = [
-        f.name
-        for f in config.input_features
-        if f.type in ("sequence", "text") and getattr(f.encoder, "reduce_output", "sum") in (None, "none")
-    ]
-    if not unreduced:
-        errors.append(
-            f"output_features[{taggers[0]}].decoder.type: the tagger decoder needs non-reduced sequence input: at "
-            "least one sequence or text input feature with encoder.reduce_output null."
-        )
-    return errors

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ludwig.schema import utils as su
+from ludwig.schema.checks import register_config_check
 from ludwig.schema.combiners.base import combiner_config_registry
 from ludwig.schema.common_fields import REDUCE_OPTIONS
 from ludwig.schema.encoders.sequence_encoders import sequence_encoder_config_registry
@@ -58,6 +59,7 @@ def sequence_inputs(config) -> list[str]:
     ]
 
 
+@register_config_check
 def check_sequence_combiner(config) -> list[str]:
     """``combiner.main_sequence_feature`` must name (or there must be) an input that keeps its sequence."""
     combiner = config.combiner

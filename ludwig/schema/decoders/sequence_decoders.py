@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ludwig.constants import SEQUENCE, TEXT
 from ludwig.schema import utils as su
+from ludwig.schema.checks import register_config_check
 from ludwig.schema.decoders.base import _ProjectionConfig, decoder_config_registry
 
 RNN_CELL_TYPES = ["rnn", "lstm", "gru"]
@@ -51,3 +52,33 @@ class SequenceTaggerDecoderConfig(_ProjectionConfig):
     attention_num_heads: int = su.PositiveInteger(
         8, description="The number of attention heads in the multi-head self attention layer."
     )
+
+
+@register_config_check
+def check_tagger_decoders(config) -> list[str]:
+    """The tagger decoder classifies every time step, so it needs a sequence-shaped combiner output."""
+    taggers = [
+        i
+        for i, f in enumerate(config.output_features)
+        if f.type in ("sequence", "text") and getattr(f.decoder, "type", None) == "tagger"
+    ]
+    if not taggers:
+        return []
+    errors = []
+    for i in taggers:
+        if config.output_features[i].reduce_input not in (None, "none"):
+            errors.append(
+                f"output_features[{i}].reduce_input: the tagger decoder needs non-reduced sequence input; set "
+                f"reduce_input to null (found {config.output_features[i].reduce_input!r})."
+            )
+    unreduced = [
+        f.name
+        for f in config.input_features
+        if f.type in ("sequence", "text") and getattr(f.encoder, "reduce_output", "sum") in (None, "none")
+    ]
+    if not unreduced:
+        errors.append(
+            f"output_features[{taggers[0]}].decoder.type: the tagger decoder needs non-reduced sequence input: at "
+            "least one sequence or text input feature with encoder.reduce_output null."
+        )
+    return errors

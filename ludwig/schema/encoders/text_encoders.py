@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from ludwig.constants import TEXT
 from ludwig.schema import utils as su
+from ludwig.schema.checks import register_config_check, register_config_renderer
 from ludwig.schema.common_fields import REDUCE_OPTIONS
 from ludwig.schema.encoders.base import encoder_config_registry
 
@@ -316,3 +317,51 @@ HF_ENCODER_CONFIGS: dict[str, type[su.BaseConfig]] = {
     name: _named_encoder_config(name, spec) for name, spec in HF_TEXT_ENCODERS.items()
 }
 HF_ENCODER_NAMES: tuple[str, ...] = ("auto_transformer", *HF_TEXT_ENCODERS)
+
+
+def uses_hf_encoder(feature) -> bool:
+    """Whether an input feature section uses one of the pretrained Hugging Face text encoders."""
+    encoder = getattr(feature, "encoder", None)
+    return encoder is not None and encoder.type in HF_ENCODER_NAMES
+
+
+@register_config_renderer
+def render_hf_tokenizers(config) -> None:
+    """A text input with a pretrained Hugging Face encoder is tokenized by that checkpoint's own tokenizer
+    (``hf_tokenizer``): the encoder only understands the ids of its vocabulary."""
+    for feature in config.input_features:
+        preprocessing = feature.preprocessing
+        if uses_hf_encoder(feature) and hasattr(preprocessing, "pretrained_model_name_or_path"):
+            preprocessing.tokenizer = "hf_tokenizer"
+            preprocessing.pretrained_model_name_or_path = feature.encoder.pretrained_model_name_or_path
+
+
+@register_config_check
+def check_hf_tokenizers(config) -> list[str]:
+    errors = []
+    for key in ("input_features", "output_features"):
+        for i, feature in enumerate(getattr(config, key)):
+            preprocessing = feature.preprocessing
+            if getattr(preprocessing, "cache_encoder_embeddings", False) and uses_hf_encoder(feature):
+                problem = embedding_cache_problem(feature.encoder)
+                if problem:
+                    errors.append(f"{key}[{i}].preprocessing.cache_encoder_embeddings: {problem}.")
+            if getattr(preprocessing, "tokenizer", None) != "hf_tokenizer" or uses_hf_encoder(feature):
+                continue
+            if not getattr(preprocessing, "pretrained_model_name_or_path", None):
+                errors.append(
+                    f"{key}[{i}].preprocessing.pretrained_model_name_or_path: required by tokenizer "
+                    "'hf_tokenizer'; set it to a local directory holding a Hugging Face tokenizer."
+                )
+    return errors
+
+
+def embedding_cache_problem(encoder_config) -> str | None:
+    """Why the outputs of this encoder cannot be precomputed, or None when they can."""
+    if encoder_config.trainable:
+        return "the encoder is trainable; set encoder.trainable: false to cache its embeddings"
+    if encoder_config.reduce_output == "attention":
+        return "reduce_output 'attention' has trainable weights; choose another reduce_output"
+    if not getattr(encoder_config, "use_pretrained", True):
+        return "use_pretrained is false: a randomly initialised encoder gives different embeddings in each run"
+    return None
