@@ -304,7 +304,10 @@ class HFTokenizer(Tokenizer):
 
     produces_ids = True
 
+    default_checkpoint: str | None = None  # the named variants (bert, gpt2bpe, clip) have one
+
     def __init__(self, pretrained_model_name_or_path: str | None = None):
+        pretrained_model_name_or_path = pretrained_model_name_or_path or self.default_checkpoint
         if not pretrained_model_name_or_path:
             raise ValueError(
                 "Tokenizer 'hf_tokenizer' needs preprocessing.pretrained_model_name_or_path: a local directory "
@@ -332,3 +335,24 @@ class HFTokenizer(Tokenizer):
         if not texts:
             return []
         return self.tokenizer(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+
+
+@tokenizer_registry.register("bert")
+class BertTokenizer(HFTokenizer):
+    """BERT's WordPiece tokenizer (``bert-base-uncased`` unless ``pretrained_model_name_or_path`` names another)."""
+
+    default_checkpoint = "bert-base-uncased"
+
+
+@tokenizer_registry.register("gpt2bpe")
+class GPT2BPETokenizer(HFTokenizer):
+    """GPT-2's byte-level BPE tokenizer (``gpt2`` unless ``pretrained_model_name_or_path`` names another)."""
+
+    default_checkpoint = "gpt2"
+
+
+@tokenizer_registry.register("clip")
+class CLIPTokenizer(HFTokenizer):
+    """CLIP's BPE tokenizer (``openai/clip-vit-base-patch32`` unless ``pretrained_model_name_or_path`` says)."""
+
+    default_checkpoint = "openai/clip-vit-base-patch32"

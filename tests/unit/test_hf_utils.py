@@ -108,6 +108,14 @@ def test_hf_tokenizer_needs_a_path():
         get_tokenizer("hf_tokenizer")
 
 
+def test_named_hf_tokenizers_take_a_local_path_or_name_their_default_checkpoint(tiny_bert):
+    tokenizer = get_tokenizer("bert", pretrained_model_name_or_path=tiny_bert)
+    assert tokenizer("good") == [CLS, (SPECIAL_TOKENS + WORDS).index("good"), SEP]
+    # Offline and not cached: the error names the default checkpoint the tokenizer would need.
+    with pytest.raises((OSError, ValueError), match="gpt2"):
+        get_tokenizer("gpt2bpe")
+
+
 def _text_input_config(tiny_bert: str, **preprocessing):
     config = ModelConfig.from_dict(
         {
