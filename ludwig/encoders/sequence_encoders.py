@@ -8,7 +8,7 @@ Token inputs (``int64 [batch, time]``) are embedded and masked where they equal 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -180,19 +180,15 @@ def _stacked_conv_options(config) -> dict[str, Any]:
     }
 
 
-@encoder_registry.register("parallel_cnn", SEQUENCE_TYPES)
-class ParallelCNN(SequenceEncoder):
-    """Parallel convolutions of several widths over the embedded steps, concatenated, reduced, then FC layers."""
+class _ConvolutionalEncoder(SequenceEncoder):
+    """Convolutions over the embedded steps (built by ``build_convolutions``), reduced, then FC layers."""
+
+    default_conv_layers: ClassVar[list[dict]]
 
     def __init__(self, config, input_size: int, metadata: dict):
         super().__init__(config, input_size, metadata)
-        layers = _layers_or_count(config, "conv_layers", "num_conv_layers", DEFAULT_PARALLEL_CONV_LAYERS)
-        self.convolutions = ParallelConv1D(
-            self.input_channels,
-            layers=layers,
-            where="encoder.conv_layers",
-            **self._conv_defaults(pool_padding="same"),
-        )
+        layers = _layers_or_count(config, "conv_layers", "num_conv_layers", self.default_conv_layers)
+        self.convolutions = self.build_convolutions(layers)
         fc_layers, num_fc_layers = self._cnn_fc_layers()
         self.build_head(
             self.convolutions.output_size,
@@ -203,39 +199,41 @@ class ParallelCNN(SequenceEncoder):
             num_fc_layers,
         )
 
+    def build_convolutions(self, layers: list[dict]) -> nn.Module:
+        """The convolution module over ``layers`` (one dict of options per layer)."""
+        raise NotImplementedError
+
     def forward(self, inputs: torch.Tensor, mask: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         hidden, mask = self.embed_inputs(inputs, mask)
         hidden, mask = self.convolutions(hidden, mask)
         return self.head(hidden, mask)
+
+
+@encoder_registry.register("parallel_cnn", SEQUENCE_TYPES)
+class ParallelCNN(_ConvolutionalEncoder):
+    """Parallel convolutions of several widths over the embedded steps, concatenated, reduced, then FC layers."""
+
+    default_conv_layers = DEFAULT_PARALLEL_CONV_LAYERS
+
+    def build_convolutions(self, layers: list[dict]) -> nn.Module:
+        return ParallelConv1D(
+            self.input_channels, layers=layers, where="encoder.conv_layers", **self._conv_defaults(pool_padding="same")
+        )
 
 
 @encoder_registry.register("stacked_cnn", SEQUENCE_TYPES)
-class StackedCNN(SequenceEncoder):
+class StackedCNN(_ConvolutionalEncoder):
     """Convolutions one after the other (with optional pooling), reduced, then FC layers."""
 
-    def __init__(self, config, input_size: int, metadata: dict):
-        super().__init__(config, input_size, metadata)
-        layers = _layers_or_count(config, "conv_layers", "num_conv_layers", DEFAULT_STACKED_CONV_LAYERS)
-        self.convolutions = Conv1DStack(
+    default_conv_layers = DEFAULT_STACKED_CONV_LAYERS
+
+    def build_convolutions(self, layers: list[dict]) -> nn.Module:
+        return Conv1DStack(
             self.input_channels,
             layers=layers,
             where="encoder.conv_layers",
-            **self._conv_defaults(**_stacked_conv_options(config)),
+            **self._conv_defaults(**_stacked_conv_options(self.config)),
         )
-        fc_layers, num_fc_layers = self._cnn_fc_layers()
-        self.build_head(
-            self.convolutions.output_size,
-            self._length_after(self.convolutions),
-            config.activation,
-            config.dropout,
-            fc_layers,
-            num_fc_layers,
-        )
-
-    def forward(self, inputs: torch.Tensor, mask: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        hidden, mask = self.embed_inputs(inputs, mask)
-        hidden, mask = self.convolutions(hidden, mask)
-        return self.head(hidden, mask)
 
 
 @encoder_registry.register("stacked_parallel_cnn", SEQUENCE_TYPES)

@@ -21,6 +21,7 @@ from torch import nn
 from ludwig.constants import LOGITS, PREDICTIONS
 from ludwig.decoders.registry import decoder_registry
 from ludwig.encoders.registry import encoder_registry
+from ludwig.error import InputDataError
 from ludwig.modules.fully_connected import fc_stack_from_config
 from ludwig.modules.loss_modules import build_loss
 from ludwig.modules.metric_modules import MeanMetric, get_metric_classes
@@ -60,6 +61,35 @@ class BaseFeatureMixin:
     ) -> dict[str, Any]:
         """Whole-dataset statistics for ``test_statistics.json`` beyond the metrics (confusion matrix...)."""
         return {}
+
+
+def loss_with_class_weights(config, metadata: dict[str, Any], what: str):
+    """A copy of the feature's ``loss`` section with ``class_weights`` as a list ordered by vocabulary index.
+
+    ``class_weights`` may be given as ``{label: weight}`` (unnamed labels weigh 1) or as a list with one weight per
+    vocabulary entry. ``what`` names the vocabulary entries in errors ("classes", "elements", "tokens").
+
+    Raises:
+        InputDataError: for labels not in the vocabulary or a list of the wrong length.
+    """
+    loss = config.loss.copy()
+    weights = getattr(loss, "class_weights", None)
+    vocab = metadata["idx2str"]
+    if isinstance(weights, dict):
+        unknown = sorted(set(map(str, weights)) - set(metadata["str2idx"]))
+        if unknown:
+            raise InputDataError(
+                config.column, config.type, f"loss.class_weights names unknown {what} {unknown}; {what} are {vocab}."
+            )
+        by_label = {str(k): float(v) for k, v in weights.items()}
+        loss.class_weights = [by_label.get(label, 1.0) for label in vocab]
+    elif isinstance(weights, list) and len(weights) != len(vocab):
+        raise InputDataError(
+            config.column,
+            config.type,
+            f"loss.class_weights has {len(weights)} values but there are {len(vocab)} {what} {vocab}.",
+        )
+    return loss
 
 
 class InputFeature(nn.Module):

@@ -11,7 +11,7 @@ import torch
 
 from ludwig.constants import CATEGORY, LOGITS, PREDICTIONS, PROBABILITIES, PROBABILITY, UNKNOWN_SYMBOL
 from ludwig.error import InputDataError
-from ludwig.features.base_feature import BaseFeatureMixin, InputFeature, OutputFeature
+from ludwig.features.base_feature import BaseFeatureMixin, InputFeature, OutputFeature, loss_with_class_weights
 from ludwig.features.feature_registries import register_feature
 from ludwig.utils.metrics_utils import ConfusionMatrix
 
@@ -123,27 +123,7 @@ class CategoryOutputFeature(OutputFeature):
         self.register_buffer("temperature", torch.ones(()))  # fitted when calibration is on
 
     def loss_config(self, config, metadata: dict[str, Any]):
-        """Resolve ``class_weights`` given as {label: weight} into a list ordered by class index."""
-        loss = config.loss.copy()
-        weights = getattr(loss, "class_weights", None)
-        if isinstance(weights, dict):
-            unknown = sorted(set(map(str, weights)) - set(metadata["str2idx"]))
-            if unknown:
-                raise InputDataError(
-                    config.column,
-                    CATEGORY,
-                    f"loss.class_weights names unknown classes {unknown}; classes are {metadata['idx2str']}.",
-                )
-            by_label = {str(k): float(v) for k, v in weights.items()}
-            loss.class_weights = [by_label.get(label, 1.0) for label in metadata["idx2str"]]
-        elif isinstance(weights, list) and len(weights) != metadata["vocab_size"]:
-            raise InputDataError(
-                config.column,
-                CATEGORY,
-                f"loss.class_weights has {len(weights)} values but there are "
-                f"{metadata['vocab_size']} classes {metadata['idx2str']}.",
-            )
-        return loss
+        return loss_with_class_weights(config, metadata, "classes")
 
     def _metric_instances_spec(self) -> dict[str, Any]:
         spec = dict(self.metric_classes)

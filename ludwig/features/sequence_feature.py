@@ -10,7 +10,7 @@ import torch
 
 from ludwig.constants import LOGITS, PREDICTIONS, PROBABILITIES, PROBABILITY, SEQUENCE
 from ludwig.error import InputDataError
-from ludwig.features.base_feature import BaseFeatureMixin, InputFeature, OutputFeature
+from ludwig.features.base_feature import BaseFeatureMixin, InputFeature, OutputFeature, loss_with_class_weights
 from ludwig.features.category_feature import whole_floats_as_ints
 from ludwig.features.feature_registries import register_feature
 from ludwig.utils import strings_utils
@@ -202,25 +202,8 @@ class SequenceOutputFeature(OutputFeature):
 
     def loss_config(self, config, metadata: dict[str, Any]):
         """Resolve ``class_weights`` given as {token: weight}, and hand the loss the padding id."""
-        loss = config.loss.copy()
-        weights = getattr(loss, "class_weights", None)
+        loss = loss_with_class_weights(config, metadata, "tokens")
         vocab = metadata["idx2str"]
-        if isinstance(weights, dict):
-            unknown = sorted(set(map(str, weights)) - set(metadata["str2idx"]))
-            if unknown:
-                raise InputDataError(
-                    config.column,
-                    config.type,
-                    f"loss.class_weights names tokens {unknown} that are not in the vocabulary.",
-                )
-            by_token = {str(k): float(v) for k, v in weights.items()}
-            loss.class_weights = [by_token.get(token, 1.0) for token in vocab]
-        elif isinstance(weights, list) and len(weights) != len(vocab):
-            raise InputDataError(
-                config.column,
-                config.type,
-                f"loss.class_weights has {len(weights)} values but the vocabulary has {len(vocab)} tokens.",
-            )
         similarities = getattr(loss, "class_similarities", None)
         if similarities is not None and len(similarities) != len(vocab):
             raise InputDataError(

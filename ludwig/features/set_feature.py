@@ -11,7 +11,7 @@ import torch
 
 from ludwig.constants import LOGITS, PREDICTIONS, PROBABILITIES, SET, UNKNOWN_SYMBOL
 from ludwig.error import InputDataError
-from ludwig.features.base_feature import BaseFeatureMixin, InputFeature, OutputFeature
+from ludwig.features.base_feature import BaseFeatureMixin, InputFeature, OutputFeature, loss_with_class_weights
 from ludwig.features.feature_registries import register_feature
 from ludwig.utils.tokenizers import get_tokenizer, tokenize_column
 
@@ -134,27 +134,7 @@ class SetInputFeature(InputFeature):
 
 class SetOutputFeature(OutputFeature):
     def loss_config(self, config, metadata: dict[str, Any]):
-        """Resolve ``class_weights`` given as {element: weight} into a list ordered by vocabulary index."""
-        loss = config.loss.copy()
-        weights = getattr(loss, "class_weights", None)
-        if isinstance(weights, dict):
-            unknown = sorted(set(map(str, weights)) - set(metadata["str2idx"]))
-            if unknown:
-                raise InputDataError(
-                    config.column,
-                    SET,
-                    f"loss.class_weights names unknown elements {unknown}; elements are {metadata['idx2str']}.",
-                )
-            by_label = {str(k): float(v) for k, v in weights.items()}
-            loss.class_weights = [by_label.get(label, 1.0) for label in metadata["idx2str"]]
-        elif isinstance(weights, list) and len(weights) != metadata["vocab_size"]:
-            raise InputDataError(
-                config.column,
-                SET,
-                f"loss.class_weights has {len(weights)} values but the vocabulary has "
-                f"{metadata['vocab_size']} elements {metadata['idx2str']} (<UNK> included).",
-            )
-        return loss
+        return loss_with_class_weights(config, metadata, "elements")
 
     def _metric_instances_spec(self) -> dict[str, Any]:
         spec = dict(self.metric_classes)

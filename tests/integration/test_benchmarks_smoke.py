@@ -10,16 +10,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_train_overhead_quick_prints_ratios():
+def run_quick(script: str) -> str:
+    """The standard output of ``benchmarks/<script> --quick``, which must succeed."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "train_overhead.py"), "--quick"],
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
+    return result.stdout
+
+
+def test_train_overhead_quick_prints_ratios():
+    out = run_quick("train_overhead.py")
     number = r"\d+\.\d+"
     for label in (
         r"ratio \(ludwig loop / bare loop\)",
@@ -35,15 +40,7 @@ def test_train_overhead_quick_prints_ratios():
 
 
 def test_text_throughput_quick_prints_ratios():
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "text_throughput.py"), "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
+    out = run_quick("text_throughput.py")
     assert "the two id matrices are identical" in out, out
     for label in (r"ratio \(ludwig / plain Python\)", r"ratio \(ludwig loop / bare loop\)"):
         assert re.search(rf"^{label}: \d+\.\d+", out, re.MULTILINE), f"missing {label!r} in:\n{out}"
