@@ -1,0 +1,1 @@
+"""Hyperparameter optimisation: ``ludwig.hyperopt.run.hyperopt`` and its executors (Ray Tune, Optuna)."""

@@ -1,0 +1,1 @@
+"""Hyperopt executors, registered by ``hyperopt.executor.type``."""
