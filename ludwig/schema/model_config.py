@@ -25,6 +25,7 @@ from ludwig.schema.combiners.base import CombinerField
 from ludwig.schema.defaults import FEATURE_SECTIONS, build_defaults_config
 from ludwig.schema.encoders.text_encoders import uses_hf_encoder
 from ludwig.schema.features.base import input_feature_config_registry, output_feature_config_registry
+from ludwig.schema.hyperopt import HyperoptConfig, HyperoptField
 from ludwig.schema.preprocessing import PreprocessingConfig
 from ludwig.schema.trainer import ECDTrainerConfig
 from ludwig.utils.registry import did_you_mean, import_submodules
@@ -59,7 +60,7 @@ class ModelConfig(su.BaseConfig):
     trainer: su.BaseConfig = su.Nested(ECDTrainerConfig, description="How the model is trained.")
     preprocessing: su.BaseConfig = su.Nested(PreprocessingConfig, description="Dataset-wide preprocessing.")
     defaults: su.BaseConfig = su.Nested(DefaultsConfig, description="Per-type defaults merged into features.")
-    hyperopt: dict | None = su.Raw(None, description="Hyperparameter search; see the hyperopt section.")
+    hyperopt: HyperoptConfig | None = HyperoptField(description="Hyperparameter search (optional).")
     backend: dict | str | None = su.Raw(None, description="Where preprocessing and training run.")
     ludwig_version: str = su.String(LUDWIG_VERSION, description="Ludwig version the config was written for.")
 

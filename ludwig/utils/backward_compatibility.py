@@ -329,7 +329,7 @@ def _coerce_hyperopt_executor_to_ray(config: ConfigDict) -> None:
     """The serial, parallel and fiber hyperopt executors were dropped in favour of ``ray``."""
     executor = _dict_at(_dict_at(config, HYPEROPT) or {}, _EXECUTOR) or {}
     executor_type = executor.get(TYPE)
-    if executor_type is not None and executor_type != _RAY:
+    if executor_type in ("serial", "parallel", "fiber"):  # ``optuna`` is a current executor, left as it is.
         executor[TYPE] = _RAY
         _warn(f"`{HYPEROPT}.{_EXECUTOR}.type: {executor_type}` is no longer supported and was replaced by `{_RAY}`.")
 
