@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "forecast": ("ludwig.forecast", "cli", "Forecast the values following a dataset with a timeseries model"),
     "evaluate": ("ludwig.evaluate", "cli", "Evaluate a trained model on a dataset holding the targets"),
     "experiment": ("ludwig.experiment", "cli", "Train a model, then evaluate it on a held-out split"),
+    "hyperopt": ("ludwig.hyperopt_cli", "cli", "Search hyperparameters: train and rank one model per sampled config"),
     "preprocess": ("ludwig.preprocess", "cli", "Preprocess a dataset and cache the result for later runs"),
     "render_config": ("ludwig.render_config", "cli", "Print a config with every default filled in"),
     "collect_summary": ("ludwig.collect", "cli_collect_summary", "Print the names of a model's layers and weights"),
