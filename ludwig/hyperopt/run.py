@@ -9,7 +9,6 @@ run the trials through the configured executor -> rank them by ``hyperopt.goal``
 from __future__ import annotations
 
 import copy
-import inspect
 import logging
 import math
 import os
@@ -122,7 +121,7 @@ def hyperopt(
     executor_type = (hyperopt_config.get("executor") or {}).get("type", "ray")
     if executor_type not in executor_registry:
         raise ConfigValidationError(f"hyperopt.executor.type: {executor_registry.unknown_message(executor_type)}")
-    executor = _make_executor(executor_registry[executor_type], hyperopt_config, search_space, hyperopt_log_verbosity)
+    executor = executor_registry[executor_type](hyperopt_config, search_space, log_verbosity=hyperopt_log_verbosity)
 
     callbacks = list(callbacks or [])
     experiment_dir = os.path.abspath(os.path.join(output_directory, experiment_name))
@@ -194,13 +193,8 @@ def hyperopt(
 
     for callback in callbacks:
         callback.on_hyperopt_start(experiment_name)
-    trials, analysis = _execute(
-        executor,
-        run_trial,
-        experiment_dir,
-        resume,
-        callbacks,
-        tune_callbacks=tune_callbacks,
+    trials, analysis = executor.execute(
+        run_trial, experiment_dir, resume=resume, callbacks=callbacks, tune_callbacks=tune_callbacks
     )
     for callback in callbacks:
         callback.on_hyperopt_end(experiment_name)
@@ -337,28 +331,6 @@ def _scalar_stats(eval_stats: dict[str, Any]) -> dict[str, dict[str, float]]:
         for feature, metrics in eval_stats.items()
         if isinstance(metrics, dict)
     }
-
-
-def _make_executor(executor_cls, hyperopt_config: dict, search_space: dict, log_verbosity: int):
-    """The executor, given ``log_verbosity`` when it reports progress of its own (Ray Tune does)."""
-    if "log_verbosity" in inspect.signature(executor_cls).parameters:
-        return executor_cls(hyperopt_config, search_space, log_verbosity=log_verbosity)
-    return executor_cls(hyperopt_config, search_space)
-
-
-def _execute(executor, run_trial, experiment_dir: str, resume, callbacks: list, **optional: Any):
-    """Call ``executor.execute``, passing the optional arguments it accepts (``tune_callbacks`` is Ray's only)."""
-    signature = inspect.signature(executor.execute)
-    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
-    extra = {}
-    for name, value in optional.items():
-        if takes_any or name in signature.parameters:
-            extra[name] = value
-        elif name == "tune_callbacks" and value:
-            raise ValueError(
-                f"tune_callbacks are Ray Tune callbacks; the {type(executor).__name__} does not run Ray Tune."
-            )
-    return executor.execute(run_trial, experiment_dir, resume=resume, callbacks=callbacks, **extra)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -221,3 +221,9 @@ def test_gp_sampler(tmp_path):
     pytest.importorskip("scipy")
     results, study = make_executor(num_samples=3, sampler="gp").execute(run_trial, str(tmp_path))
     assert isinstance(study.sampler, optuna.samplers.GPSampler) and len(results) == 3
+
+
+def test_tune_callbacks_are_rejected_by_the_optuna_executor(tmp_path):
+    executor = OptunaExecutor({"goal": "minimize", "executor": {"type": "optuna", "num_samples": 1}}, {})
+    with pytest.raises(ValueError, match="Ray Tune callbacks"):
+        executor.execute(lambda *args: None, str(tmp_path), tune_callbacks=[object()])

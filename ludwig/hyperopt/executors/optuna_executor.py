@@ -67,10 +67,10 @@ class OptunaExecutor(HyperoptExecutor):
         search_space: one ``SearchSpace`` per parameter path.
     """
 
-    def __init__(self, hyperopt_config: dict[str, Any], search_space: dict[str, Any]):
+    def __init__(self, hyperopt_config: dict[str, Any], search_space: dict[str, Any], log_verbosity: int = 0):
         if hasattr(hyperopt_config, "to_dict"):
             hyperopt_config = hyperopt_config.to_dict()
-        super().__init__(hyperopt_config, search_space)
+        super().__init__(hyperopt_config, search_space, log_verbosity)
         executor = hyperopt_config.get("executor") or {}
         search_alg = hyperopt_config.get("search_alg") or {}
         self.num_samples = executor.get("num_samples") or 1
@@ -167,9 +167,16 @@ class OptunaExecutor(HyperoptExecutor):
     # -- running ----------------------------------------------------------------------------------------------
 
     def execute(
-        self, run_trial: RunTrial, experiment_dir: str, resume: bool = False, callbacks: list | None = None
+        self,
+        run_trial: RunTrial,
+        experiment_dir: str,
+        resume: bool = False,
+        callbacks: list | None = None,
+        tune_callbacks: list | None = None,
     ) -> tuple[list[TrialResults], Any]:
         """Run the study's trials; returns every finished trial (resumed ones included) and the study."""
+        if tune_callbacks:
+            raise ValueError("tune_callbacks are Ray Tune callbacks; the optuna executor does not run Ray Tune.")
         import optuna
         from optuna.trial import TrialState
 

@@ -106,7 +106,7 @@ class RayTuneExecutor(HyperoptExecutor):
     """
 
     def __init__(self, hyperopt_config: dict[str, Any], search_space: dict[str, Any], log_verbosity: int = 0):
-        super().__init__(hyperopt_config, search_space)
+        super().__init__(hyperopt_config, search_space, log_verbosity)
         executor = dict(hyperopt_config.get("executor") or {})
         if self.goal not in ("minimize", "maximize"):
             raise ConfigValidationError(f"hyperopt.goal: {self.goal!r}; expected 'minimize' or 'maximize'.")
@@ -118,7 +118,6 @@ class RayTuneExecutor(HyperoptExecutor):
         self.max_concurrent_trials = executor.get("max_concurrent_trials", "auto")
         self.scheduler_config = dict(executor.get("scheduler") or {})
         self.search_alg_config = dict(hyperopt_config.get("search_alg") or {})
-        self.log_verbosity = log_verbosity
         self._check_config()
 
     def _check_config(self) -> None:
