@@ -19,6 +19,8 @@ from ludwig.constants import COMBINED
 from ludwig.error import ConfigValidationError
 from ludwig.hyperopt.results import HyperoptResults, TrialResults
 
+USER_HYPERPARAMETERS_FILE = "user_hyperparameters.json"
+
 if TYPE_CHECKING:
     from ludwig.hyperopt.executors.base import TrialReporter
 
@@ -293,7 +295,11 @@ class _TrialRunner:
         from ludwig.api import LudwigModel
         from ludwig.hyperopt.parameters import substitute_parameters
 
+        from ludwig.utils.fs_utils import save_json
+
         config = substitute_parameters(copy.deepcopy(self.user_config), parameters)
+        os.makedirs(trial_dir, exist_ok=True)
+        save_json(os.path.join(trial_dir, USER_HYPERPARAMETERS_FILE), dict(parameters))  # as Ludwig's trial folders
         reporting = TrialReportingCallback(reporter, self.split, self.output_feature, self.metric)
         model = LudwigModel(
             config, logging_level=self.logging_level, callbacks=[*self.callbacks, reporting], **self.runtime

@@ -146,6 +146,8 @@ def check_results(results, experiment_dir: Path, num_trials: int, goal: str, par
         assert (run_dir / "model" / "model_hyperparameters.json").is_file()
         assert (run_dir / "training_statistics.json").is_file()
         assert (run_dir / "description.json").is_file()
+        user_hyperparameters = run_dir.parent / "user_hyperparameters.json"
+        assert json.loads(user_hyperparameters.read_text()) == json.loads(json.dumps(trial.parameters))
         saved = json.loads((run_dir / "model" / "model_hyperparameters.json").read_text())
         if "trainer.learning_rate" in trial.parameters:
             assert saved["trainer"]["learning_rate"] == pytest.approx(trial.parameters["trainer.learning_rate"])
