@@ -294,7 +294,6 @@ class _TrialRunner:
     def __call__(self, parameters: dict[str, Any], trial_dir: str, reporter: TrialReporter) -> TrialResults:
         from ludwig.api import LudwigModel
         from ludwig.hyperopt.parameters import substitute_parameters
-
         from ludwig.utils.fs_utils import save_json
 
         config = substitute_parameters(copy.deepcopy(self.user_config), parameters)
