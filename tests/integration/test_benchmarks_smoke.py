@@ -46,3 +46,13 @@ def test_text_throughput_quick_prints_ratios():
         assert re.search(rf"^{label}: \d+\.\d+", out, re.MULTILINE), f"missing {label!r} in:\n{out}"
     diff = re.search(r"max \|weight difference\| ludwig vs bare after training: (\S+)", out)
     assert diff is not None and float(diff.group(1)) < 1e-4, out
+
+
+def test_serve_load_quick_prints_latency_and_no_errors():
+    out = run_quick("serve_load.py")
+    number = r"\d+\.\d+"
+    assert re.search(rf"^  p50 {number} ms, p99 {number} ms$", out, re.MULTILINE), out
+    assert re.search(r"^requests: 40, errors: 0$", out, re.MULTILINE), out
+    assert re.search(rf"^latency p50 {number} ms, p99 {number} ms$", out, re.MULTILINE), out
+    assert re.search(rf"^throughput {number} requests/s", out, re.MULTILINE), out
+    assert "server exit code after SIGINT: 0" in out, out

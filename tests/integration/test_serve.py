@@ -1,0 +1,471 @@
+"""``ludwig serve``: the real server on a free loopback port, driven by real HTTP requests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+fastapi = pytest.importorskip("fastapi")
+uvicorn = pytest.importorskip("uvicorn")
+httpx = pytest.importorskip("httpx")
+pytest.importorskip("multipart")
+
+from ludwig.api import LudwigModel  # noqa: E402
+from ludwig.serve import server  # noqa: E402
+
+from .conftest import make_synthetic_frame  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+INPUTS = ["Pclass", "Sex", "Age", "Fare", "Embarked"]
+PREDICTION_COLUMNS = [
+    "Survived_predictions",
+    "Survived_probabilities_False",
+    "Survived_probabilities_True",
+    "Survived_probability",
+    "Survived_probabilities",
+]
+
+
+def titanic_like(num_rows: int = 240, seed: int = 0) -> pd.DataFrame:
+    """Synthetic passengers whose survival depends on sex, class and age."""
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["male", "female"], size=num_rows)
+    pclass = rng.choice(["1", "2", "3"], size=num_rows)
+    age = rng.uniform(1, 70, size=num_rows).round(1)
+    fare = rng.uniform(5, 100, size=num_rows).round(2)
+    embarked = rng.choice(["S", "C", "Q"], size=num_rows)
+    score = (sex == "female") * 2.0 - (pclass == "3") * 1.0 - age / 50 + rng.normal(scale=0.3, size=num_rows)
+    return pd.DataFrame(
+        {"Pclass": pclass, "Sex": sex, "Age": age, "Fare": fare, "Embarked": embarked, "Survived": score > 0}
+    )
+
+
+CONFIG = {
+    "input_features": [
+        {"name": "Pclass", "type": "category"},
+        {"name": "Sex", "type": "category"},
+        {"name": "Age", "type": "number"},
+        {"name": "Fare", "type": "number"},
+        {"name": "Embarked", "type": "category"},
+    ],
+    "output_features": [{"name": "Survived", "type": "binary"}],
+    "trainer": {"epochs": 2, "batch_size": 64},
+}
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("serve")
+    model = LudwigModel(CONFIG)
+    model.train(
+        dataset=titanic_like(),
+        output_directory=str(folder / "results"),
+        skip_save_processed_input=True,
+        skip_save_log=True,
+    )
+    model.save(str(folder / "model"))
+    return folder / "model"
+
+
+@pytest.fixture(scope="module")
+def model(model_dir) -> LudwigModel:
+    return LudwigModel.load(str(model_dir))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerThread:
+    """uvicorn serving ``app`` on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app):
+        self.port = free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            assert self.thread.is_alive(), "the server thread died"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive()
+
+
+@pytest.fixture(scope="module")
+def base_url(model):
+    with ServerThread(server(model, max_payload_bytes=64 * 1024, prediction_timeout=30)) as running:
+        yield running.url
+
+
+@pytest.fixture
+def client(base_url):
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        yield http
+
+
+def rows(num_rows: int = 5, seed: int = 1) -> pd.DataFrame:
+    return titanic_like(num_rows, seed)[INPUTS]
+
+
+def form_of(row: pd.Series) -> dict[str, str]:
+    return {column: str(row[column]) for column in INPUTS}
+
+
+def expected_record(model: LudwigModel, frame: pd.DataFrame) -> dict:
+    predictions, _ = model.predict(frame)
+    return predictions.iloc[0].to_dict()
+
+
+def assert_record_matches(got: dict, want: dict) -> None:
+    assert list(got) == PREDICTION_COLUMNS
+    assert got["Survived_predictions"] == bool(want["Survived_predictions"])
+    for column in PREDICTION_COLUMNS[1:4]:
+        assert got[column] == pytest.approx(float(want[column]), abs=1e-6), column
+    assert got["Survived_probabilities"] == pytest.approx(list(want["Survived_probabilities"]), abs=1e-6)
+
+
+def test_health(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.json() == {"message": "Ludwig server is up"}
+
+
+def test_predict_form_matches_model_predict(client, model):
+    frame = rows(3)
+    for i in range(len(frame)):
+        response = client.post("/predict", data=form_of(frame.iloc[i]))
+        assert response.status_code == 200, response.text
+        assert_record_matches(response.json(), expected_record(model, frame.iloc[[i]].reset_index(drop=True)))
+
+
+def test_predict_multipart_and_json_bodies(client, model):
+    frame = rows(1, seed=2)
+    want = expected_record(model, frame)
+    multipart = client.post("/predict", files={c: (None, v) for c, v in form_of(frame.iloc[0]).items()})
+    assert multipart.status_code == 200, multipart.text
+    assert_record_matches(multipart.json(), want)
+    record = frame.iloc[0].to_dict()
+    record = {k: (float(v) if isinstance(v, (np.floating, float)) else v) for k, v in record.items()}
+    as_json = client.post("/predict", json=record)
+    assert as_json.status_code == 200, as_json.text
+    assert_record_matches(as_json.json(), want)
+
+
+def test_batch_predict_matches_model_predict(client, model):
+    frame = rows(6, seed=3)
+    frame.index = [10, 11, 12, 13, 14, 15]
+    dataset = json.loads(frame.to_json(orient="split"))
+    response = client.post("/batch_predict", data={"dataset": json.dumps(dataset)})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["columns"] == PREDICTION_COLUMNS
+    assert body["index"] == [10, 11, 12, 13, 14, 15]
+    want, _ = model.predict(frame)
+    got = pd.DataFrame(body["data"], columns=body["columns"])
+    assert got["Survived_predictions"].tolist() == want["Survived_predictions"].astype(bool).tolist()
+    np.testing.assert_allclose(got["Survived_probability"], want["Survived_probability"], atol=1e-6)
+    # the JSON body variant answers the same, with a default index
+    del dataset["index"]
+    as_json = client.post("/batch_predict", json=dataset)
+    assert as_json.status_code == 200, as_json.text
+    assert as_json.json()["index"] == list(range(6))
+    assert as_json.json()["data"] == body["data"]
+
+
+def test_unseen_category_predicts(client, model):
+    frame = rows(1, seed=4)
+    frame.loc[0, "Embarked"] = "Atlantis"
+    response = client.post("/predict", data=form_of(frame.iloc[0]))
+    assert response.status_code == 200, response.text
+    assert_record_matches(response.json(), expected_record(model, frame))
+    frame.loc[0, "Embarked"] = "<UNK>"  # an unseen category is read as the unknown symbol
+    assert_record_matches(response.json(), expected_record(model, frame))
+
+
+def test_empty_number_is_a_missing_value(client, model):
+    frame = rows(1, seed=5)
+    form = form_of(frame.iloc[0]) | {"Age": ""}
+    response = client.post("/predict", data=form)
+    assert response.status_code == 200, response.text
+    frame["Age"] = np.nan
+    assert_record_matches(response.json(), expected_record(model, frame))
+
+
+def test_missing_feature_is_400_naming_it(client):
+    form = form_of(rows(1).iloc[0])
+    del form["Fare"]
+    response = client.post("/predict", data=form)
+    assert response.status_code == 400
+    assert "Missing features" in response.json()["error"] and "Fare" in response.json()["error"]
+
+
+@pytest.mark.parametrize("value", ["abc", "inf", "true"])
+def test_wrong_type_is_422_naming_the_field(client, value):
+    form = form_of(rows(1).iloc[0]) | {"Age": value}
+    response = client.post("/predict", data=form)
+    assert response.status_code == 422, response.text
+    assert "'Age'" in response.json()["error"] and value in response.json()["error"]
+
+
+def test_wrong_type_in_json_and_batch(client):
+    record = form_of(rows(1).iloc[0]) | {"Sex": {"nested": 1}}
+    response = client.post("/predict", json=record)
+    assert response.status_code == 422 and "'Sex'" in response.json()["error"]
+    frame = rows(3)
+    dataset = json.loads(frame.to_json(orient="split"))
+    dataset["data"][2][INPUTS.index("Fare")] = "cheap"
+    response = client.post("/batch_predict", data={"dataset": json.dumps(dataset)})
+    assert response.status_code == 422
+    assert "'Fare'" in response.json()["error"] and "row 2" in response.json()["error"]
+
+
+def test_empty_body_is_400(client):
+    response = client.post("/predict", content=b"", headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400 and "empty" in response.json()["error"]
+    response = client.post("/batch_predict")
+    assert response.status_code == 400 and "empty" in response.json()["error"]
+
+
+def test_malformed_json_is_400(client):
+    response = client.post("/predict", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 400 and "not valid JSON" in response.json()["error"]
+    response = client.post("/batch_predict", data={"dataset": "[1, 2"})
+    assert response.status_code == 400 and "'dataset'" in response.json()["error"]
+    response = client.post("/predict", json=[1, 2])
+    assert response.status_code == 400 and "JSON object" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "dataset, message",
+    [
+        ({"columns": INPUTS}, "dataset.data"),
+        ({"columns": INPUTS, "data": [["1", "male"]]}, "Row 0"),
+        ({"columns": "Pclass", "data": [[1]]}, "dataset.columns"),
+        ({"columns": INPUTS, "data": [["1", "male", 3, 4, "S"]], "index": [1, 2]}, "dataset.index"),
+        ({"columns": ["Pclass"], "data": [["1"]]}, "Missing features"),
+    ],
+)
+def test_bad_batch_dataset_is_400(client, dataset, message):
+    response = client.post("/batch_predict", data={"dataset": json.dumps(dataset)})
+    assert response.status_code == 400, response.text
+    assert message in response.json()["error"]
+
+
+def test_missing_dataset_field_and_unsupported_content(client):
+    response = client.post("/batch_predict", data={"other": "x"})
+    assert response.status_code == 400 and "'dataset'" in response.json()["error"]
+    response = client.post("/predict", content=b"Age=3", headers={"content-type": "text/plain"})
+    assert response.status_code == 415
+    response = client.post("/predict", files={"Age": ("age.txt", b"3")})
+    assert response.status_code == 400 and "'Age'" in response.json()["error"]
+
+
+def test_oversized_payload_is_413(client):
+    form = form_of(rows(1).iloc[0]) | {"padding": "x" * (100 * 1024)}
+    response = client.post("/predict", data=form)
+    assert response.status_code == 413
+    assert "limit" in response.json()["error"]
+
+    def chunks():  # no content-length: the limit holds while streaming
+        for _ in range(100):
+            yield b"x" * 1024
+
+    response = client.post("/predict", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_unknown_route_answers_json_404(client):
+    response = client.get("/nowhere")
+    assert response.status_code == 404 and "error" in response.json()
+
+
+def test_concurrent_requests_are_all_correct(client, base_url, model):
+    frame = rows(20, seed=6)
+    want, _ = model.predict(frame)
+
+    def call(i: int) -> tuple[int, dict]:
+        with httpx.Client(base_url=base_url, timeout=30) as http:
+            response = http.post("/predict", data=form_of(frame.iloc[i]))
+            return response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(call, range(len(frame))))
+    for i, (status, body) in enumerate(results):
+        assert status == 200, body
+        assert body["Survived_probability"] == pytest.approx(float(want["Survived_probability"].iloc[i]), abs=1e-6)
+
+
+def test_openapi_lists_input_features(client):
+    schema = client.get("/openapi.json").json()
+    body = schema["paths"]["/predict"]["post"]["requestBody"]["content"]
+    properties = body["multipart/form-data"]["schema"]["properties"]
+    assert set(properties) == set(INPUTS)
+    assert properties["Age"]["type"] == "number" and properties["Sex"]["type"] == "string"
+    assert "/batch_predict" in schema["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_cors_headers_only_when_allowed(model):
+    with ServerThread(server(model, allowed_origins=["http://example.test"])) as running:
+        response = httpx.get(running.url + "/", headers={"Origin": "http://example.test"})
+        assert response.headers.get("access-control-allow-origin") == "http://example.test"
+    with ServerThread(server(model)) as running:
+        response = httpx.get(running.url + "/", headers={"Origin": "http://example.test"})
+        assert "access-control-allow-origin" not in response.headers
+
+
+def test_slow_prediction_is_504(model):
+    class SlowModel:
+        config_obj = model.config_obj
+
+        def predict(self, frame):
+            time.sleep(1.0)
+            return model.predict(frame)
+
+    with ServerThread(server(SlowModel(), prediction_timeout=0.2)) as running:
+        response = httpx.post(running.url + "/predict", data=form_of(rows(1).iloc[0]), timeout=10)
+        assert response.status_code == 504
+        assert response.json() == {"error": "Prediction timed out after 0.2s"}
+
+
+def test_server_fault_is_clean_500(model):
+    class BrokenModel:
+        config_obj = model.config_obj
+
+        def predict(self, frame):
+            raise RuntimeError("internal detail")
+
+    with ServerThread(server(BrokenModel())) as running:
+        response = httpx.post(running.url + "/predict", data=form_of(rows(1).iloc[0]), timeout=10)
+        assert response.status_code == 500
+        assert response.json() == {"error": "Unexpected Error: could not run inference on model"}
+        assert "Traceback" not in response.text and "internal detail" not in response.text
+
+
+MIXED_CONFIG = {
+    "input_features": [
+        {"name": "num_in", "type": "number"},
+        {"name": "cat_in", "type": "category"},
+        {"name": "bin_in", "type": "binary"},
+        {"name": "vec_in", "type": "vector"},
+    ],
+    "output_features": [{"name": "cat_out", "type": "category"}, {"name": "num_out", "type": "number"}],
+    "trainer": {"epochs": 1, "batch_size": 64},
+}
+
+
+def test_binary_and_vector_inputs_and_two_outputs(tmp_path):
+    model = LudwigModel(MIXED_CONFIG)
+    model.train(
+        dataset=make_synthetic_frame(150),
+        output_directory=str(tmp_path / "results"),
+        skip_save_processed_input=True,
+        skip_save_model=True,
+        skip_save_log=True,
+    )
+    form = {"num_in": "0.5", "cat_in": "b", "bin_in": "false", "vec_in": "0.1 -0.2 0.3"}
+    frame = pd.DataFrame({"num_in": [0.5], "cat_in": ["b"], "bin_in": ["false"], "vec_in": ["0.1 -0.2 0.3"]})
+    want = expected_record(model, frame)
+    with ServerThread(server(model)) as running, httpx.Client(base_url=running.url, timeout=30) as http:
+        response = http.post("/predict", data=form)
+        assert response.status_code == 200, response.text
+        got = response.json()
+        assert got["cat_out_predictions"] == want["cat_out_predictions"]
+        assert got["num_out_predictions"] == pytest.approx(float(want["num_out_predictions"]), abs=1e-5)
+        labels = [column for column in got if column.startswith("cat_out_probabilities_")]
+        assert len(labels) == 3
+        for column in labels:
+            assert got[column] == pytest.approx(float(want[column]), abs=1e-6)
+        # values preprocessing cannot read answer 422 naming the column
+        response = http.post("/predict", data=form | {"bin_in": "maybe"})
+        assert response.status_code == 422 and "bin_in" in response.json()["error"]
+        response = http.post("/predict", data=form | {"vec_in": "0.1 0.2"})
+        assert response.status_code == 422 and "vec_in" in response.json()["error"]
+        response = http.post("/predict", json=form | {"vec_in": [0.1, -0.2, 0.3]})
+        assert response.status_code == 200, response.text
+        assert response.json()["cat_out_predictions"] == want["cat_out_predictions"]
+
+
+def test_ludwig_serve_cli_serves_and_stops_on_sigint(model_dir, model):
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ludwig", "serve", "-m", str(model_dir), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()
+            try:
+                if httpx.get(url + "/", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "ludwig serve did not start"
+            time.sleep(0.1)
+        frame = rows(1, seed=7)
+        response = httpx.post(url + "/predict", data=form_of(frame.iloc[0]), timeout=30)
+        assert response.status_code == 200, response.text
+        assert_record_matches(response.json(), expected_record(model, frame))
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, stderr
+    assert f"http://127.0.0.1:{port}" in stdout
+    assert "Ludwig server stopped" in stdout
+    assert "Traceback" not in stderr
+
+
+def test_ludwig_serve_cli_reports_a_bad_model_path_or_a_taken_port(tmp_path, model_dir):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    serve = [sys.executable, "-m", "ludwig", "serve", "-H", "127.0.0.1"]
+    result = subprocess.run(
+        [*serve, "-m", str(tmp_path / "nowhere")], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 1
+    assert "not a Ludwig model folder" in result.stderr and "Traceback" not in result.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [*serve, "-m", str(model_dir), "-p", str(port)], capture_output=True, text=True, env=env, timeout=120
+        )
+    assert result.returncode != 0
+    assert "address already in use" in result.stderr and "Traceback" not in result.stderr
+    assert "serving" not in result.stdout
