@@ -678,6 +678,41 @@ class LudwigModel:
         self._save_config_and_metadata(save_path)
         save_weights(self.model, os.path.join(save_path, MODEL_WEIGHTS_FILE_NAME))
 
+    def export_model(self, save_path: str, format: str = "safetensors", sample_input: dict | None = None) -> None:
+        """Export the model to ``save_path`` as ``safetensors``, ``torch_export`` (``model.pt2``) or ``onnx``.
+
+        ``safetensors`` writes a model folder ``LudwigModel.load`` reads. ``torch_export`` and ``onnx`` export the
+        ECD core: it takes preprocessed tensors (one per input feature, named by ``proc_column``) and returns each
+        output feature's predictions (and probabilities); preprocessing and postprocessing stay in Python, with
+        the config and training set metadata written alongside. ``sample_input`` (a dict of preprocessed
+        tensors keyed by ``proc_column``) is traced; by default one is built from the training set metadata.
+        """
+        from ludwig.model_export import export_model
+
+        self._require_model("export_model")
+        export_model(self, save_path, format, sample_input)
+
+    def to_torchscript(self, model_only: bool = False, device: str | None = None) -> torch.jit.ScriptModule:
+        """The model as TorchScript.
+
+        ``model_only=True`` traces the ECD core: preprocessed tensors (input feature order) in, the predictions
+        tuple out. ``model_only=False`` scripts a pipeline predicting from raw values: it takes
+        ``{input_feature: [raw value as string, ...]}`` and returns ``{output_feature: {"predictions": ...,
+        "probabilities": ..., "probability": ...}}``; only number, binary, category and vector inputs and number,
+        binary and category outputs have TorchScript pre/postprocessing.
+        """
+        from ludwig.model_export.torchscript import to_torchscript
+
+        self._require_model("to_torchscript")
+        return to_torchscript(self, model_only, device)
+
+    def save_torchscript(self, save_path: str, model_only: bool = False, device: str | None = None) -> None:
+        """Write ``to_torchscript(model_only, device)`` to ``save_path/inference_module.pt`` with the metadata."""
+        from ludwig.model_export.torchscript import save_torchscript
+
+        self._require_model("save_torchscript")
+        save_torchscript(self, save_path, model_only, device)
+
     def save_config(self, save_path: str) -> None:
         """Write ``model_hyperparameters.json`` into ``save_path``."""
         os.makedirs(save_path, exist_ok=True)

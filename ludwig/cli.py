@@ -30,6 +30,14 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "cli_collect_activations",
         "Save the outputs of named layers on a dataset as .npy files",
     ),
+    "serve": ("ludwig.serve", "cli", "Serve a trained model over HTTP (REST /predict and /batch_predict)"),
+    "export_model": (
+        "ludwig.export",
+        "cli_export_model",
+        "Export a trained model as safetensors, a torch.export program or ONNX",
+    ),
+    "export_torchscript": ("ludwig.export", "cli_export_torchscript", "Save a trained model as TorchScript"),
+    "export_mlflow": ("ludwig.export", "cli_export_mlflow", "Save a trained model as an MLflow model (needs mlflow)"),
     "export_schema": ("ludwig.export_schema", "cli", "Print the JSON Schema of Ludwig configs"),
     "check_install": ("ludwig.check_install", "cli", "Train a tiny model on synthetic data to check the install"),
 }

@@ -16,7 +16,7 @@ from ludwig.globals import LUDWIG_VERSION
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-LATER_COMMANDS = ["serve", "visualize", "export_model", "datasets", "init_config"]
+LATER_COMMANDS = ["visualize", "datasets", "init_config"]
 
 TINY_CONFIG = {
     "input_features": [{"name": "x", "type": "number"}, {"name": "c", "type": "category"}],

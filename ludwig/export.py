@@ -1,0 +1,124 @@
+"""``ludwig export_model``, ``export_torchscript`` and ``export_mlflow``: write a trained model for deployment.
+
+``export_model -f safetensors|torch_export|onnx`` calls ``LudwigModel.export_model``; ``export_torchscript``
+calls ``LudwigModel.save_torchscript``; ``export_mlflow`` (needs ``pip install mlflow``) saves the model folder
+as an MLflow pyfunc model.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from ludwig.model_export import EXPORT_FORMATS  # torch-free: the exporters are imported on use
+from ludwig.utils import cli_utils
+
+logger = logging.getLogger(__name__)
+
+
+def _load_model(model_path: str, logging_level: int):
+    from ludwig.api import LudwigModel
+
+    return LudwigModel.load(model_path, logging_level=logging_level)
+
+
+def export_model_cli(
+    model_path: str, output_path: str = "exported_model", format: str = "safetensors", **kwargs: Any
+) -> None:
+    """Export the model folder ``model_path`` to ``output_path`` in ``format``."""
+    model = _load_model(model_path, kwargs.get("logging_level", logging.INFO))
+    model.export_model(output_path, format=format)
+    logger.info("Exported %s as %s to %s", model_path, format, os.path.abspath(output_path))
+
+
+def export_torchscript_cli(
+    model_path: str,
+    output_path: str = "torchscript",
+    model_only: bool = False,
+    device: str | None = None,
+    **kwargs: Any,
+) -> None:
+    """Save the model folder ``model_path`` as TorchScript (``inference_module.pt``) in ``output_path``."""
+    model = _load_model(model_path, kwargs.get("logging_level", logging.INFO))
+    model.save_torchscript(output_path, model_only=model_only, device=device)
+    logger.info("Saved TorchScript of %s to %s", model_path, os.path.abspath(output_path))
+
+
+def _require_mlflow():
+    try:
+        import mlflow
+    except ImportError:
+        raise ValueError("export_mlflow needs MLflow, which is not installed: pip install mlflow") from None
+    return mlflow
+
+
+def export_mlflow_cli(
+    model_path: str, output_path: str = "mlflow", registered_model_name: str | None = None, **kwargs: Any
+) -> str:
+    """Save the model folder ``model_path`` as an MLflow pyfunc model in ``output_path``; returns its path.
+
+    With ``registered_model_name`` the model is also logged to the current MLflow tracking server and
+    registered under that name.
+    """
+    mlflow = _require_mlflow()
+    from ludwig.mlflow_model import LudwigPyfuncModel
+
+    _load_model(model_path, kwargs.get("logging_level", logging.INFO))  # fail early on a bad folder
+    artifacts = {"model": os.path.abspath(model_path)}
+    mlflow.pyfunc.save_model(path=output_path, python_model=LudwigPyfuncModel(), artifacts=artifacts)
+    if registered_model_name:
+        with mlflow.start_run():
+            mlflow.pyfunc.log_model(
+                "model",
+                python_model=LudwigPyfuncModel(),
+                artifacts=artifacts,
+                registered_model_name=registered_model_name,
+            )
+    logger.info("Saved MLflow model of %s to %s", model_path, os.path.abspath(output_path))
+    return output_path
+
+
+def cli_export_model(sys_argv: Sequence[str]) -> None:
+    parser = cli_utils.make_parser(
+        "export_model", "Export a trained model as safetensors, a torch.export program (.pt2) or ONNX."
+    )
+    cli_utils.add_model_path_arg(parser)
+    parser.add_argument("-o", "--output_path", default="exported_model", help="folder to write the export into")
+    parser.add_argument("-f", "--format", default="safetensors", choices=EXPORT_FORMATS, help="export format")
+    cli_utils.add_logging_arg(parser)
+    args = parser.parse_args(sys_argv)
+    level = cli_utils.setup_logging(args.logging_level)
+    with cli_utils.handle_errors("export_model", level):
+        export_model_cli(args.model_path, args.output_path, args.format, logging_level=level)
+
+
+def cli_export_torchscript(sys_argv: Sequence[str]) -> None:
+    parser = cli_utils.make_parser(
+        "export_torchscript",
+        "Save a trained model as TorchScript; with preprocessing and postprocessing unless --model_only.",
+    )
+    cli_utils.add_model_path_arg(parser)
+    parser.add_argument("-o", "--output_path", default="torchscript", help="folder to write the module into")
+    parser.add_argument(
+        "--model_only", action="store_true", help="export only the model core (preprocessed tensors in)"
+    )
+    parser.add_argument("-d", "--device", default=None, help="device to trace the model core on (default cpu)")
+    cli_utils.add_logging_arg(parser)
+    args = parser.parse_args(sys_argv)
+    level = cli_utils.setup_logging(args.logging_level)
+    with cli_utils.handle_errors("export_torchscript", level):
+        export_torchscript_cli(args.model_path, args.output_path, args.model_only, args.device, logging_level=level)
+
+
+def cli_export_mlflow(sys_argv: Sequence[str]) -> None:
+    parser = cli_utils.make_parser("export_mlflow", "Save a trained model as an MLflow model (needs mlflow).")
+    cli_utils.add_model_path_arg(parser)
+    parser.add_argument("-o", "--output_path", default="mlflow", help="folder to write the MLflow model into")
+    parser.add_argument("-rmn", "--registered_model_name", default=None, help="also register the model under this name")
+    cli_utils.add_logging_arg(parser)
+    args = parser.parse_args(sys_argv)
+    level = cli_utils.setup_logging(args.logging_level)
+    with cli_utils.handle_errors("export_mlflow", level):
+        export_mlflow_cli(args.model_path, args.output_path, args.registered_model_name, logging_level=level)
