@@ -469,3 +469,25 @@ def test_ludwig_serve_cli_reports_a_bad_model_path_or_a_taken_port(tmp_path, mod
     assert result.returncode != 0
     assert "address already in use" in result.stderr and "Traceback" not in result.stderr
     assert "serving" not in result.stdout
+
+
+def test_text_input_model_is_served(tmp_path):
+    """A text input goes through the same path: the served prediction equals model.predict."""
+    reviews = ["good fine great", "bad poor awful", "great good", "awful bad", "fine good", "poor bad"] * 10
+    frame = pd.DataFrame({"review": reviews, "positive": [i % 2 == 0 for i in range(len(reviews))]})
+    config = {
+        "input_features": [{"name": "review", "type": "text", "encoder": {"type": "embed", "embedding_size": 8}}],
+        "output_features": [{"name": "positive", "type": "binary"}],
+        "trainer": {"epochs": 2, "batch_size": 8},
+    }
+    text_model = LudwigModel(config, logging_level=40)
+    text_model.train(dataset=frame, output_directory=str(tmp_path), skip_save_processed_input=True)
+    record = pd.DataFrame({"review": ["good great film", "never seen words"]})
+    with ServerThread(server(text_model)) as running, httpx.Client(base_url=running.url, timeout=30) as client:
+        for i in range(len(record)):
+            response = client.post("/predict", data={"review": record["review"][i]})
+            assert response.status_code == 200, response.text
+            got, want = response.json(), expected_record(text_model, record.iloc[[i]])
+            assert set(got) == set(want)
+            assert got["positive_predictions"] == bool(want["positive_predictions"])
+            assert got["positive_probability"] == pytest.approx(float(want["positive_probability"]), abs=1e-6)
