@@ -206,21 +206,11 @@ def cli(sys_argv: Sequence[str]) -> None:
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors("experiment", level):
         config = cli_utils.load_config(args.config, args.config_str)
-        save_flags = {
-            name: getattr(args, name)
-            for name in (
-                "skip_save_training_description",
-                "skip_save_training_statistics",
-                "skip_save_model",
-                "skip_save_progress",
-                "skip_save_log",
-                "skip_save_processed_input",
-                "skip_save_predictions",
-                "skip_save_eval_stats",
-                "skip_collect_predictions",
-                "skip_collect_overall_stats",
-            )
-        }
+        save_flags = cli_utils.args_named(
+            args,
+            cli_utils.TRAIN_SAVE_FLAGS,
+            ("skip_save_predictions", "skip_save_eval_stats", "skip_collect_predictions", "skip_collect_overall_stats"),
+        )
         if args.k_fold is not None:
             kfold_cross_validate_cli(
                 args.k_fold,
@@ -237,21 +227,12 @@ def cli(sys_argv: Sequence[str]) -> None:
             return
         experiment_cli(
             config=config,
-            dataset=args.dataset,
-            training_set=args.training_set,
-            validation_set=args.validation_set,
-            test_set=args.test_set,
-            training_set_metadata=args.training_set_metadata,
-            data_format=args.data_format,
-            experiment_name=args.experiment_name,
-            model_name=args.model_name,
             model_load_path=args.model_load_path,
             model_resume_path=args.model_resume_path,
             eval_split=args.eval_split,
             skip_save_unprocessed_output=args.skip_save_unprocessed_output,
-            output_directory=args.output_directory,
-            random_seed=args.random_seed,
             logging_level=level,
+            **cli_utils.args_named(args, cli_utils.DATA_ARGS, cli_utils.RUN_NAME_ARGS),
             **save_flags,
             **cli_utils.runtime_kwargs(args),
         )

@@ -137,26 +137,11 @@ def cli(sys_argv: Sequence[str]) -> None:
     with cli_utils.handle_errors("hyperopt", level):
         hyperopt_cli(
             config=cli_utils.load_config(args.config, args.config_str),
-            dataset=args.dataset,
-            training_set=args.training_set,
-            validation_set=args.validation_set,
-            test_set=args.test_set,
-            training_set_metadata=args.training_set_metadata,
-            data_format=args.data_format,
-            experiment_name=args.experiment_name,
-            model_name=args.model_name,
             resume=args.resume,
-            skip_save_training_description=args.skip_save_training_description,
-            skip_save_training_statistics=args.skip_save_training_statistics,
-            skip_save_model=args.skip_save_model,
-            skip_save_progress=args.skip_save_progress,
-            skip_save_log=args.skip_save_log,
-            skip_save_processed_input=args.skip_save_processed_input,
             skip_save_hyperopt_statistics=args.skip_save_hyperopt_statistics,
-            output_directory=args.output_directory,
-            random_seed=args.random_seed,
             hyperopt_log_verbosity=args.hyperopt_log_verbosity,
             logging_level=level,
+            **cli_utils.args_named(args, cli_utils.DATA_ARGS, cli_utils.RUN_NAME_ARGS, cli_utils.TRAIN_SAVE_FLAGS),
             **cli_utils.runtime_kwargs(args),
         )
 

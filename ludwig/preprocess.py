@@ -104,14 +104,9 @@ def cli(sys_argv: Sequence[str]) -> None:
             preprocessing_config=cli_utils.load_config(
                 args.preprocessing_config, args.preprocessing_config_str, "preprocessing config"
             ),
-            dataset=args.dataset,
-            training_set=args.training_set,
-            validation_set=args.validation_set,
-            test_set=args.test_set,
-            training_set_metadata=args.training_set_metadata,
-            data_format=args.data_format,
             random_seed=args.random_seed,
             logging_level=level,
+            **cli_utils.args_named(args, cli_utils.DATA_ARGS),
             **cli_utils.runtime_kwargs(args),
         )
 

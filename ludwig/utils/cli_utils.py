@@ -224,6 +224,23 @@ def check_dataset_given(parser: argparse.ArgumentParser, args: argparse.Namespac
         parser.error("the data is missing: pass --dataset, or --training_set (with --validation_set, --test_set)")
 
 
+DATA_ARGS = ("dataset", "training_set", "validation_set", "test_set", "training_set_metadata", "data_format")
+TRAIN_SAVE_FLAGS = (
+    "skip_save_training_description",
+    "skip_save_training_statistics",
+    "skip_save_model",
+    "skip_save_progress",
+    "skip_save_log",
+    "skip_save_processed_input",
+)
+RUN_NAME_ARGS = ("experiment_name", "model_name", "output_directory", "random_seed")
+
+
+def args_named(args: argparse.Namespace, *groups: Sequence[str]) -> dict[str, Any]:
+    """The parsed values of the flags named in ``groups`` (e.g. ``DATA_ARGS``), keyed by their API argument name."""
+    return {name: getattr(args, name) for group in groups for name in group}
+
+
 def runtime_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword arguments of ``LudwigModel``/``LudwigModel.load`` taken from the runtime flags."""
     return {
