@@ -7,8 +7,10 @@ CSV; ``""`` is a missing value, filled as at training time) and returns
 ``{feature: {"predictions": ..., "probabilities": ..., "probability": ...}}``: label strings for category and
 two-label binary outputs, a bool tensor for boolean binary outputs, float64 tensors for numbers (denormalised) and
 probabilities. Number (normalisation, missing values, outliers), binary, category (vocabulary lookup) and vector
-inputs and number, binary and category outputs have TorchScript pre/postprocessing; other types need
-``model_only=True``.
+inputs, text and sequence inputs whose tokenizer needs no regex (``SCRIPTABLE_TOKENIZERS``), and number, binary and
+category outputs have TorchScript pre/postprocessing; other types and tokenizers need ``model_only=True``. The
+scripted tokenizers split, strip and lowercase as Python does for ASCII text (TorchScript's ``str.split``,
+``str.strip`` and ``str.lower`` know ASCII whitespace and letters only).
 """
 
 # No ``from __future__ import annotations`` here: TorchScript reads the annotations as real types.
@@ -21,12 +23,17 @@ import torch
 from torch import nn
 
 from ludwig.constants import UNKNOWN_SYMBOL
+from ludwig.encoders.text_encoders import EMBEDDINGS_CACHED
 from ludwig.features.binary_feature import STANDARD_STR2BOOL
 from ludwig.model_export.core import build_core
 from ludwig.models.ecd import module_keys
+from ludwig.utils.strings_utils import START_SYMBOL, STOP_SYMBOL, UNK_IDX
 
 TORCHSCRIPT_FILE_NAME = "inference_module.pt"
-SCRIPTABLE_INPUTS = ("number", "binary", "category", "vector")
+SCRIPTABLE_INPUTS = ("number", "binary", "category", "vector", "text", "sequence")
+SEQUENCE_INPUTS = ("text", "sequence")
+# Tokenizers of text/sequence inputs that TorchScript can run (no regex); the others need model_only=True.
+SCRIPTABLE_TOKENIZERS = ("space", "characters", "comma", "underscore", "stripped", "untokenized")
 SCRIPTABLE_OUTPUTS = ("number", "binary", "category")
 
 
@@ -152,6 +159,89 @@ class VectorPreprocessor(nn.Module):
         return torch.tensor(rows, dtype=torch.float32)
 
 
+class SequencePreprocessor(nn.Module):
+    """Text/sequence strings -> ``int32 [batch, max_sequence_length]`` ids, as ``build_sequence_matrix`` makes
+    them: start id, token ids (unknown tokens -> the unknown symbol's id), stop id, truncated to the width, then
+    padded on the configured side."""
+
+    str2idx: dict[str, int]
+
+    def __init__(self, metadata: dict[str, Any], tokenizer: str, lowercase: bool, padding: str):
+        super().__init__()
+        if tokenizer not in SCRIPTABLE_TOKENIZERS:
+            raise ValueError(f"tokenizer {tokenizer!r} has no TorchScript form; supported: {SCRIPTABLE_TOKENIZERS}")
+        if padding not in ("right", "left"):
+            raise ValueError(f"padding {padding!r} is not allowed; expected 'right' or 'left'.")
+        self.tokenizer = tokenizer
+        self.lowercase = lowercase
+        self.pad_left = padding == "left"
+        # Ids are positions in idx2str (the first one of a repeated token), as build_sequence_matrix looks them up.
+        self.str2idx: dict[str, int] = {}
+        for i, token in enumerate(metadata["idx2str"]):
+            self.str2idx.setdefault(str(token), i)
+        str2idx = metadata["str2idx"]
+        self.unknown_symbol = str(metadata["unknown_symbol"])
+        self.unknown = int(str2idx.get(metadata["unknown_symbol"], UNK_IDX))
+        self.start = int(str2idx[START_SYMBOL])
+        self.stop = int(str2idx[STOP_SYMBOL])
+        self.pad = int(metadata["pad_idx"])
+        self.width = int(metadata["max_sequence_length"])
+        fill = metadata.get("preprocessing", {}).get("computed_fill_value")
+        self.fill = "" if fill is None else str(fill)
+
+    def _characters(self, text: str) -> list[str]:
+        # TorchScript iterates a str byte by byte: glue UTF-8 continuation bytes back onto their character.
+        characters: list[str] = []
+        for byte in text:
+            code = ord(byte)
+            if len(characters) > 0 and code >= 0x80 and code < 0xC0:
+                characters[-1] = characters[-1] + byte
+            else:
+                characters.append(byte)
+        return characters
+
+    def _tokens(self, text: str) -> list[str]:
+        if self.tokenizer == "space":
+            # As tokenize_sequences: each whitespace chunk lowercased, except the unknown symbol itself.
+            chunks = text.split()
+            if self.lowercase:
+                chunks = [chunk if chunk == self.unknown_symbol else chunk.lower() for chunk in chunks]
+            return chunks
+        if text.strip() == self.unknown_symbol:
+            return [self.unknown_symbol]  # a filled missing value is the single unknown token
+        if self.lowercase:
+            text = text.lower()
+        if self.tokenizer == "characters":
+            return self._characters(text)
+        if self.tokenizer == "comma" or self.tokenizer == "underscore":
+            separator = "," if self.tokenizer == "comma" else "_"
+            tokens: list[str] = []
+            for part in text.split(separator):
+                token = part.strip()
+                if token != "":
+                    tokens.append(token)
+            return tokens
+        if self.tokenizer == "stripped":
+            stripped = text.strip()
+            return [stripped] if stripped != "" else []
+        return [text]  # untokenized
+
+    def forward(self, values: list[str]) -> torch.Tensor:
+        rows: list[list[int]] = []
+        for value in values:
+            text = self.fill if value == "" else value
+            ids: list[int] = [self.start]
+            for token in self._tokens(text):
+                ids.append(self.str2idx.get(token, self.unknown))
+            ids.append(self.stop)
+            ids = ids[: self.width]
+            padding = [self.pad] * (self.width - len(ids))
+            rows.append(padding + ids if self.pad_left else ids + padding)
+        if len(rows) == 0:
+            return torch.zeros([0, self.width], dtype=torch.int32)
+        return torch.tensor(rows, dtype=torch.int32)
+
+
 class NumberPostprocessor(nn.Module):
     def __init__(self, metadata: dict[str, Any]):
         super().__init__()
@@ -267,6 +357,23 @@ def to_torchscript(model, model_only: bool = False, device: str | None = None) -
             f"{list(SCRIPTABLE_INPUTS)}, outputs {list(SCRIPTABLE_OUTPUTS)}). Use model_only=True to export the "
             "model core over preprocessed tensors."
         )
+    sequences = [f for f in config.input_features if f.type in SEQUENCE_INPUTS]
+    unscriptable = [f for f in sequences if f.preprocessing.tokenizer not in SCRIPTABLE_TOKENIZERS]
+    if unscriptable:
+        names = ", ".join(f"{f.name!r} ({f.type}) with tokenizer {f.preprocessing.tokenizer!r}" for f in unscriptable)
+        raise ValueError(
+            f"to_torchscript: features {names} have no TorchScript preprocessing: the tokenizers that TorchScript "
+            f"can run are {list(SCRIPTABLE_TOKENIZERS)}. Use one of them, or model_only=True to export the model "
+            "core over preprocessed tensors."
+        )
+    cached = [f for f in sequences if model.training_set_metadata[f.name].get(EMBEDDINGS_CACHED)]
+    if cached:
+        names = ", ".join(f"{f.name!r} ({f.type})" for f in cached)
+        raise ValueError(
+            f"to_torchscript: features {names} cache their encoder embeddings (preprocessing."
+            "cache_encoder_embeddings), which has no TorchScript preprocessing. Use model_only=True to export the "
+            "model core over preprocessed tensors."
+        )
     if device not in (None, "cpu"):
         raise ValueError("to_torchscript: the full pipeline (model_only=False) runs on the CPU; pass device='cpu'.")
     metadata = model.training_set_metadata
@@ -282,6 +389,11 @@ def to_torchscript(model, model_only: bool = False, device: str | None = None) -
             pre = BinaryPreprocessor(feature.name, meta)
         elif feature.type == "category":
             pre = CategoryPreprocessor(meta, bool(feature.preprocessing.lowercase))
+        elif feature.type in SEQUENCE_INPUTS:
+            preprocessing = feature.preprocessing
+            pre = SequencePreprocessor(
+                meta, preprocessing.tokenizer, bool(preprocessing.lowercase), str(preprocessing.padding)
+            )
         else:
             pre = VectorPreprocessor(feature.name, meta)
         preprocessors[module_key[feature.name]] = pre

@@ -327,3 +327,78 @@ def test_cli_export_mlflow_without_mlflow_says_how_to_install(tabular, tmp_path)
     result = run_ludwig("export_mlflow", "-m", str(model_dir), "-o", str(tmp_path / "mlflow"))
     assert result.returncode == 1
     assert "pip install mlflow" in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------------------
+# TorchScript preprocessing of text and sequence inputs
+
+
+def sequence_config(feature_type: str, preprocessing: dict) -> dict:
+    return {
+        "input_features": [
+            {
+                "name": "txt",
+                "type": feature_type,
+                "preprocessing": preprocessing,
+                "encoder": {"type": "embed", "embedding_size": 8},
+            }
+        ],
+        "output_features": [{"name": "label", "type": "category"}],
+        "trainer": {"epochs": 2, "batch_size": 32, "learning_rate": 0.02},
+    }
+
+
+@pytest.mark.parametrize(
+    "feature_type,preprocessing,separator",
+    [
+        ("text", {"tokenizer": "space", "max_sequence_length": 6}, " "),
+        ("sequence", {"max_sequence_length": 5, "padding": "left"}, " "),
+        ("sequence", {"tokenizer": "comma", "lowercase": True, "max_sequence_length": 6}, ", "),
+        ("sequence", {"tokenizer": "characters", "max_sequence_length": 12}, " "),
+        ("text", {"tokenizer": "underscore", "max_sequence_length": 6, "padding": "left"}, "_"),
+        ("text", {"tokenizer": "stripped"}, " "),
+        ("sequence", {"tokenizer": "untokenized"}, " "),
+    ],
+    ids=[
+        "text_space",
+        "sequence_space_left",
+        "sequence_comma_lowercase",
+        "sequence_characters",
+        "text_underscore_left",
+        "text_stripped",
+        "sequence_untokenized",
+    ],
+)
+def test_torchscript_pipeline_preprocesses_text_and_sequences(feature_type, preprocessing, separator, tmp_path):
+    df = text_frame()
+    df["txt"] = df["txt"].str.replace(" ", separator)
+    model, _ = train(sequence_config(feature_type, preprocessing), df, tmp_path)
+    rows = df.iloc[:12].reset_index(drop=True).astype(object)
+    rows.loc[0, "txt"] = None  # missing: "" in the raw strings, filled with the training fill value
+    rows.loc[1, "txt"] = separator.join(["alpha", "never_seen\u00e9", "beta"])  # unseen token: the unknown id
+    rows.loc[2, "txt"] = separator.join(WORDS * 3)  # longer than max_sequence_length: truncated
+    rows.loc[3, "txt"] = separator.join(["ALPHA", "Beta", "gAmMa", "X"])  # mixed case (lowercased if configured)
+    raw = {"txt": ["" if v is None else str(v) for v in rows["txt"]]}
+
+    module = model.to_torchscript()
+    metadata = model.training_set_metadata["txt"]
+    ids = module.preprocessors["txt"](raw["txt"])
+    expected_ids = preprocessed(model, rows)[model.config_obj.input_features[0].proc_column]
+    assert ids.dtype == expected_ids.dtype and ids.shape[1] == metadata["max_sequence_length"]
+    torch.testing.assert_close(ids, expected_ids, rtol=0, atol=0)
+
+    model.save_torchscript(str(tmp_path / "ts"))
+    out = torch.jit.load(str(tmp_path / "ts" / "inference_module.pt"))(raw)
+    expected = model.predict(rows)[0]
+    assert list(out["label"]["predictions"]) == list(expected["label_predictions"])
+    np.testing.assert_allclose(
+        out["label"]["probabilities"].numpy(), np.stack(expected["label_probabilities"]), rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(out["label"]["probability"].numpy(), expected["label_probability"], rtol=1e-5)
+    assert out["label"]["probabilities"].shape[0] == len(rows)
+
+
+def test_torchscript_pipeline_names_a_tokenizer_without_a_scripted_form(text):
+    model, _, _ = text  # the text default tokenizer, space_punct, needs a regex
+    with pytest.raises(ValueError, match=r"'txt' \(text\) with tokenizer 'space_punct'.*'space', 'characters'"):
+        model.to_torchscript()
