@@ -30,7 +30,7 @@ from ludwig.constants import (
     TIMESERIES,
     VECTOR,
 )
-from ludwig.modules.loss_modules import loss_registry, relative_errors, sequence_token_nll
+from ludwig.modules.loss_modules import relative_errors, sequence_token_nll
 from ludwig.utils.registry import TypedRegistry
 
 MINIMIZE = "minimize"
@@ -49,9 +49,6 @@ DEFAULT_VALIDATION_METRIC = {
     TIMESERIES: "mean_squared_error",
 }
 
-# Metrics of feature types that have no metric class here yet; any other unregistered name (a loss, an error)
-# is minimized.
-_MAXIMIZED_ELSEWHERE: frozenset[str] = frozenset()
 _objectives: dict[str, str] = {}
 
 
@@ -98,14 +95,9 @@ def get_metric_classes(feature_type: str) -> dict[str, type[LudwigMetric]]:
 def get_metric_objective(name: str) -> str:
     """Whether a better ``name`` is smaller (``"minimize"``) or larger (``"maximize"``).
 
-    ``loss``, the losses and the error metrics minimize; unregistered names are taken for errors unless they
-    are scores of feature types without metric classes here (``jaccard``, ``token_accuracy``...).
+    Registered metrics say which; ``loss``, the losses and any other unregistered name (an error) minimize.
     """
-    if name in _objectives:
-        return _objectives[name]
-    if name == LOSS_METRIC or name in loss_registry:
-        return MINIMIZE
-    return MAXIMIZE if name in _MAXIMIZED_ELSEWHERE else MINIMIZE
+    return _objectives.get(name, MINIMIZE)
 
 
 def _ratio(numerator: Tensor | float, denominator: Tensor | float) -> float:

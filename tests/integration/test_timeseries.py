@@ -220,15 +220,6 @@ def test_forecast_cli(tmp_path):
 # Shared datasets: trained on the first 80% of the rows (in time order), evaluated on the last 20%.
 
 
-def _default_encoder_registered() -> bool:
-    from ludwig.encoders.registry import encoder_registry
-    from ludwig.models.ecd import _load_components
-    from ludwig.schema.encoders.base import DEFAULT_ENCODERS
-
-    _load_components()
-    return DEFAULT_ENCODERS[TIMESERIES] in encoder_registry.for_type(TIMESERIES)
-
-
 #: (epochs, rows kept from the end, learning rate override) per dataset and encoder. The default parallel_cnn is
 #: ~10x slower on CPU than dense; on co2's raw ppm values (timeseries have no normalization) it needs the config's
 #: 100 epochs at the default learning rate, so the short run uses a larger one.
@@ -247,8 +238,6 @@ def test_shared_timeseries_dataset(tmp_path, name, csv, encoder):
     folder = SHARED_DATASETS / name
     if not (folder / csv).is_file():
         pytest.skip(f"shared dataset {folder / csv} not available")
-    if encoder == "default" and not _default_encoder_registered():
-        pytest.skip("the default timeseries encoder (parallel_cnn) is not registered yet")
     with open(folder / "config.yaml") as f:
         config = yaml.safe_load(f)
     config["trainer"]["epochs"] = epochs
