@@ -1,8 +1,8 @@
 """``ludwig export_model``, ``export_torchscript`` and ``export_mlflow``: write a trained model for deployment.
 
 ``export_model -f safetensors|torch_export|onnx`` calls ``LudwigModel.export_model``; ``export_torchscript``
-calls ``LudwigModel.save_torchscript``; ``export_mlflow`` (needs ``pip install mlflow``) saves the model folder
-as an MLflow pyfunc model.
+calls ``LudwigModel.save_torchscript``; ``export_mlflow`` (needs ``pip install mlflow`` or ``mlflow-skinny``)
+saves the model folder as an MLflow model (``ludwig.mlflow_model``).
 """
 
 from __future__ import annotations
@@ -46,37 +46,41 @@ def export_torchscript_cli(
     logger.info("Saved TorchScript of %s to %s", model_path, os.path.abspath(output_path))
 
 
-def _require_mlflow():
-    try:
-        import mlflow
-    except ImportError:
-        raise ValueError("export_mlflow needs MLflow, which is not installed: pip install mlflow") from None
-    return mlflow
-
-
 def export_mlflow_cli(
     model_path: str, output_path: str = "mlflow", registered_model_name: str | None = None, **kwargs: Any
 ) -> str:
-    """Save the model folder ``model_path`` as an MLflow pyfunc model in ``output_path``; returns its path.
+    """Save the model folder ``model_path`` as an MLflow model in ``output_path``; returns its path.
 
-    With ``registered_model_name`` the model is also logged to the current MLflow tracking server and
-    registered under that name.
+    With ``registered_model_name`` the model is also logged to the MLflow tracking server of
+    ``MLFLOW_TRACKING_URI`` (MLflow's default: ``sqlite:///mlflow.db`` in the working directory) and registered
+    under that name.
     """
-    mlflow = _require_mlflow()
-    from ludwig.mlflow_model import LudwigPyfuncModel
+    from ludwig import mlflow_model
 
+    mlflow = mlflow_model.require_mlflow()
     _load_model(model_path, kwargs.get("logging_level", logging.INFO))  # fail early on a bad folder
-    artifacts = {"model": os.path.abspath(model_path)}
-    mlflow.pyfunc.save_model(path=output_path, python_model=LudwigPyfuncModel(), artifacts=artifacts)
-    if registered_model_name:
-        with mlflow.start_run():
-            mlflow.pyfunc.log_model(
-                "model",
-                python_model=LudwigPyfuncModel(),
-                artifacts=artifacts,
-                registered_model_name=registered_model_name,
-            )
+    mlflow_model.save_model(model_path, output_path)
     logger.info("Saved MLflow model of %s to %s", model_path, os.path.abspath(output_path))
+    if registered_model_name:
+        from mlflow.exceptions import MlflowException
+
+        tracking_uri = mlflow.get_tracking_uri()
+        try:
+            info = mlflow_model.log_model(model_path, registered_model_name)
+        except (MlflowException, ImportError, OSError) as e:  # unknown or unreachable store, or a package missing
+            reason = str(e).strip().rstrip(".")
+            raise ValueError(
+                f"Could not register the model as {registered_model_name!r} with the MLflow tracking URI "
+                f"{tracking_uri!r}: {reason}. The MLflow model itself was saved to {output_path}. "
+                "Set MLFLOW_TRACKING_URI to a reachable tracking server or to a local store such as sqlite:///mlflow.db."
+            ) from None
+        logger.info(
+            "Registered %s as %r version %s at %s",
+            model_path,
+            registered_model_name,
+            info.registered_model_version,
+            tracking_uri,
+        )
     return output_path
 
 

@@ -9,10 +9,14 @@ Endpoints, as in Ludwig:
 * ``POST /batch_predict``: a form field ``dataset`` holding a JSON dataset in pandas ``split`` orientation
   (``{"columns": [...], "data": [[...]], "index": [...]}``, index optional), or that JSON object as the body;
   answers the predictions in the same orientation.
+* ``GET /metrics``: Prometheus metrics, when ``prometheus_client`` is installed (see ``ServerMetrics``).
 
 Bad requests (missing input feature, wrong type, empty or malformed body, oversized payload) answer a 4xx whose
 ``error`` names the field; only real server faults answer 500, without a traceback. fastapi and uvicorn are
 imported inside the functions that need them, so ``ludwig --help`` stays instant.
+
+The pieces every Ludwig server shares (validation, ``create_app``, ``read_body``, ``Predictor``, ``serve_app``,
+``build_parser``) are used by the JSON API server of ``ludwig.serve_v2`` as well.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations (``Request``, imported
@@ -22,8 +26,9 @@ import logging
 import math
 import sys
 import threading
-from collections.abc import Sequence
-from typing import Any
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Optional
 
 from ludwig.utils import cli_utils
 
@@ -37,8 +42,6 @@ DEFAULT_PREDICTION_TIMEOUT_S = 30.0
 FILE_INPUT_TYPES = ("image", "audio")
 #: Input types read from a number (or an empty value, which is a missing one).
 NUMBER_INPUT_TYPES = ("number",)
-#: Input types whose raw value is a single string or scalar.
-SCALAR_INPUT_TYPES = ("category", "binary", "text", "set", "bag", "sequence", "date", "h3", "vector", "timeseries")
 
 
 class RequestError(Exception):
@@ -95,25 +98,56 @@ def clean_value(column: str, feature_type: str, value: Any, where: str = "") -> 
     return value
 
 
-def check_features_present(columns: Sequence[str], specs: Sequence[tuple[str, str]]) -> None:
+def check_features_present(columns: Sequence[str], specs: Sequence[tuple[str, str]], where: str = "") -> None:
     """Raise ``RequestError`` (400) naming the input features absent from ``columns``."""
     missing = [column for column, _ in specs if column not in columns]
     if missing:
         raise RequestError(
-            400, f"Data received does not contain all input features. Missing features: {sorted(missing)}."
+            400, f"Data received does not contain all input features. Missing features: {sorted(missing)}{where}."
         )
 
 
-def clean_record(record: dict[str, Any], specs: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """The input values of one record, checked and cast; other keys are ignored."""
-    check_features_present(list(record), specs)
-    return {column: clean_value(column, feature_type, record[column]) for column, feature_type in specs}
+def clean_record(record: dict[str, Any], specs: Sequence[tuple[str, str]], where: str = "") -> dict[str, Any]:
+    """The input values of one record, checked and cast; other keys are ignored.
+
+    ``where`` (e.g. ``" in record 3"``) is added to error messages to say which record of a batch is wrong.
+    """
+    check_features_present(list(record), specs, where)
+    return {column: clean_value(column, feature_type, record[column], where) for column, feature_type in specs}
+
+
+def _typed_frame(columns: dict[str, list[Any]], specs: Sequence[tuple[str, str]], index: Any = None) -> Any:
+    """A DataFrame of cleaned input values; number columns are float (missing values NaN)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(columns, index=index)
+    for column, feature_type in specs:
+        if feature_type in NUMBER_INPUT_TYPES:
+            frame[column] = frame[column].astype(float)
+    return frame
+
+
+def frame_of_records(records: Sequence[dict[str, Any]], specs: Sequence[tuple[str, str]]) -> Any:
+    """A DataFrame of one row per record (JSON objects or form fields), with its input values checked and cast.
+
+    Records of a batch (more than one) name their position in error messages.
+    """
+    if not records:
+        raise RequestError(400, "The list of records is empty; send at least one record.")
+    cleaned = []
+    for i, record in enumerate(records):
+        where = f" in record {i}" if len(records) > 1 else ""
+        if not isinstance(record, dict):
+            what = f"Record {i}" if where else "The record"
+            raise RequestError(
+                400, f"{what} must be a JSON object mapping input feature names to values, found {record!r}."
+            )
+        cleaned.append(clean_record(record, specs, where))
+    return _typed_frame({column: [record[column] for record in cleaned] for column, _ in specs}, specs)
 
 
 def parse_split_dataset(payload: Any, specs: Sequence[tuple[str, str]]) -> Any:
     """A DataFrame from a dataset in pandas ``split`` orientation, with its input columns checked and cast."""
-    import pandas as pd
-
     if not isinstance(payload, dict):
         raise RequestError(400, "Field 'dataset' must be a JSON object with 'columns' and 'data' (split orientation).")
     columns, data, index = payload.get("columns"), payload.get("data"), payload.get("index")
@@ -138,11 +172,7 @@ def parse_split_dataset(payload: Any, specs: Sequence[tuple[str, str]]) -> Any:
         ]
         for column, feature_type in specs
     }
-    frame = pd.DataFrame(cleaned, index=index)
-    for column, feature_type in specs:
-        if feature_type in NUMBER_INPUT_TYPES:
-            frame[column] = frame[column].astype(float)
-    return frame
+    return _typed_frame(cleaned, specs, index)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -163,71 +193,129 @@ def to_jsonable(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The app
+# Prometheus metrics
+
+#: Latency histogram buckets in seconds: fine below 10 ms (a tabular model predicts one row in a few ms).
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+#: The ``endpoint`` label of requests that match no route (one label for all, whatever the path).
+UNMATCHED_ENDPOINT = "<unmatched>"
 
 
-def _request_schema(specs: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """The OpenAPI schema of one record: a property per input feature."""
-    properties = {}
-    for column, feature_type in specs:
-        if feature_type in NUMBER_INPUT_TYPES:
-            properties[column] = {"type": "number", "description": f"{feature_type} input feature"}
-        else:
-            properties[column] = {"type": "string", "description": f"{feature_type} input feature"}
-    return {"type": "object", "properties": properties, "required": [column for column, _ in specs]}
+class ServerMetrics:
+    """The Prometheus metrics of one server app, in a registry of its own (several apps can live in one process).
+
+    * ``ludwig_serve_requests_total{endpoint, method, status_code}``: requests answered;
+    * ``ludwig_serve_request_latency_seconds{endpoint}``: histogram of the time from request to response;
+    * ``ludwig_serve_prediction_latency_seconds``: histogram of the time ``model.predict`` took (preprocessing,
+      model and postprocessing, without waiting for the model lock);
+    * ``ludwig_serve_predicted_rows_total``: rows predicted.
+
+    ``endpoint`` is the route's path (``/predict``), or ``<unmatched>`` for paths with no route.
+    """
+
+    def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "ludwig_serve_requests",
+            "HTTP requests answered, by endpoint, method and status code.",
+            ("endpoint", "method", "status_code"),
+            registry=self.registry,
+        )
+        self.request_latency = Histogram(
+            "ludwig_serve_request_latency_seconds",
+            "Time from request to response, by endpoint.",
+            ("endpoint",),
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.prediction_latency = Histogram(
+            "ludwig_serve_prediction_latency_seconds",
+            "Time model.predict took on one request's rows (preprocessing, model, postprocessing).",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.predicted_rows = Counter("ludwig_serve_predicted_rows", "Rows predicted.", registry=self.registry)
+
+    @classmethod
+    def if_available(cls) -> Optional["ServerMetrics"]:
+        """New metrics, or None when ``prometheus_client`` is not installed (the server then has no ``/metrics``)."""
+        try:
+            import prometheus_client  # noqa: F401
+        except ImportError:
+            return None
+        return cls()
+
+    def observe_request(self, endpoint: str, method: str, status_code: int, seconds: float) -> None:
+        self.requests.labels(endpoint, method, str(status_code)).inc()
+        self.request_latency.labels(endpoint).observe(seconds)
+
+    def observe_prediction(self, rows: int, seconds: float) -> None:
+        self.prediction_latency.observe(seconds)
+        self.predicted_rows.inc(rows)
+
+    def exposition(self) -> tuple[bytes, str]:
+        """The metrics in the Prometheus text format, and its content type."""
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
-class _Predictor:
-    """Runs ``model.predict`` one call at a time: the model and its preprocessing are shared by every request."""
+class _MetricsMiddleware:
+    """ASGI middleware counting and timing every HTTP request (by the path of the route it matched)."""
 
-    def __init__(self, model: Any):
-        self.model = model
-        self.lock = threading.Lock()
+    def __init__(self, app: Any, metrics: ServerMetrics):
+        self.app = app
+        self.metrics = metrics
 
-    def __call__(self, frame: Any) -> Any:
-        from ludwig.error import InputDataError
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status_code = 500  # an exception escaping the app is answered 500 by the outer error middleware
+
+        async def send_and_watch(message: dict) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+            await send(message)
 
         try:
-            with self.lock:
-                predictions, _ = self.model.predict(frame)
-        except InputDataError as e:  # a value preprocessing cannot read: its message names the column
-            raise RequestError(422, str(e)) from None
-        return predictions
+            await self.app(scope, receive, send_and_watch)
+        finally:
+            route = scope.get("route")  # set by the router on the shared scope when a route matched
+            endpoint = getattr(route, "path", None) or UNMATCHED_ENDPOINT
+            self.metrics.observe_request(endpoint, scope["method"], status_code, time.perf_counter() - start)
 
 
-def server(
-    model: Any,
+# ---------------------------------------------------------------------------------------------------------
+# Pieces every server app shares
+
+
+def create_app(
+    title: str,
+    description: str,
     allowed_origins: Sequence[str] | None = None,
-    max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
-    prediction_timeout: float | None = DEFAULT_PREDICTION_TIMEOUT_S,
+    metrics: ServerMetrics | None = None,
 ) -> Any:
-    """The FastAPI app serving ``model`` (a loaded ``LudwigModel``).
-
-    Args:
-        model: the model; it is shared by all requests, which predict one at a time.
-        allowed_origins: origins allowed by CORS (``["*"]`` for any); no CORS headers when None or empty.
-        max_payload_bytes: larger request bodies answer 413.
-        prediction_timeout: seconds a prediction may take before the request answers 504 (None: no limit).
-
-    Returns:
-        A ``fastapi.FastAPI`` app, to run with uvicorn or drive with a test client.
-    """
-    import anyio
+    """A FastAPI app answering errors as ``{"error": ...}``, with CORS for ``allowed_origins`` and, with
+    ``metrics``, request metrics and ``GET /metrics``. The caller adds its routes."""
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
-    from starlette.datastructures import UploadFile
+    from fastapi.responses import JSONResponse, Response
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    specs = input_feature_specs(model)
-    predictor = _Predictor(model)
-    record_schema = _request_schema(specs)
-    feature_list = ", ".join(f"`{column}` ({feature_type})" for column, feature_type in specs) or "none"
+    app = FastAPI(title=title, description=description)
+    if metrics is not None:
+        app.add_middleware(_MetricsMiddleware, metrics=metrics)
 
-    app = FastAPI(
-        title="Ludwig model server",
-        description=f"Predictions of a Ludwig model. Input features: {feature_list}.",
-    )
+        @app.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+        async def prometheus_metrics() -> Response:
+            body, media_type = metrics.exposition()
+            return Response(body, media_type=media_type)
+
     if allowed_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -253,64 +341,165 @@ def server(
         logger.exception("%s %s failed", request.method, request.url.path)
         return JSONResponse({"error": "Unexpected Error: could not run inference on model"}, status_code=500)
 
-    async def read_body(request: Request) -> bytes:
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_payload_bytes:
-            raise RequestError(413, f"Request body of {declared} bytes exceeds the limit of {max_payload_bytes} bytes.")
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > max_payload_bytes:
-                raise RequestError(413, f"Request body exceeds the limit of {max_payload_bytes} bytes.")
-            chunks.append(chunk)
-        body = b"".join(chunks)
-        if not body.strip():
-            raise RequestError(400, "Request body is empty; send the input features as form fields or JSON.")
-        request._body = body  # lets request.form() parse the bytes already read
-        return body
+    return app
 
-    def content_type(request: Request) -> str:
-        return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
-    def parse_json(body: bytes, what: str) -> Any:
+async def read_body(request: Any, max_payload_bytes: int) -> bytes:
+    """The request body; answers 413 past ``max_payload_bytes`` (declared or streamed) and 400 when it is empty."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_payload_bytes:
+        raise RequestError(413, f"Request body of {declared} bytes exceeds the limit of {max_payload_bytes} bytes.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_payload_bytes:
+            raise RequestError(413, f"Request body exceeds the limit of {max_payload_bytes} bytes.")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    if not body.strip():
+        raise RequestError(400, "Request body is empty; send the input features as form fields or JSON.")
+    request._body = body  # lets request.form() parse the bytes already read
+    return body
+
+
+def content_type(request: Any) -> str:
+    """The media type of the request body, lower case, without parameters ("" when none is declared)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def parse_json(body: bytes, what: str) -> Any:
+    """``body`` parsed as JSON; answers 400 naming ``what`` when it is not valid JSON."""
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise RequestError(400, f"{what} is not valid JSON: {e}.") from None
+
+
+class Predictor:
+    """Predicts DataFrames with a shared model: one call at a time, in a worker thread, within a time limit."""
+
+    def __init__(self, model: Any, timeout: float | None, metrics: ServerMetrics | None = None):
+        self.model = model
+        self.timeout = timeout
+        self.metrics = metrics
+        self.lock = threading.Lock()
+
+    def predict_now(self, frame: Any) -> Any:
+        """``model.predict(frame)``'s predictions; a value preprocessing cannot read answers 422."""
+        from ludwig.error import InputDataError
+
         try:
-            return json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise RequestError(400, f"{what} is not valid JSON: {e}.") from None
+            with self.lock:
+                start = time.perf_counter()
+                predictions, _ = self.model.predict(frame)
+                seconds = time.perf_counter() - start
+        except InputDataError as e:  # its message names the column
+            raise RequestError(422, str(e)) from None
+        if self.metrics is not None:
+            self.metrics.observe_prediction(len(frame), seconds)
+        return predictions
 
-    async def read_form(request: Request) -> dict[str, Any]:
+    async def __call__(self, frame: Any) -> Any:
+        """The predictions of ``frame``, computed off the event loop; answers 504 past the time limit."""
+        import anyio
+
         try:
-            form = await request.form()
-        except Exception as e:  # malformed multipart or urlencoded bodies
-            raise RequestError(400, f"Request body is not a valid form: {e}.") from None
-        fields = {}
-        for key, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                raise RequestError(
-                    400, f"Field {key!r} is a file upload; file inputs are not supported by this server."
-                )
-            fields[key] = value
-        return fields
-
-    async def read_record(request: Request, body: bytes) -> dict[str, Any]:
-        kind = content_type(request)
-        if kind == "application/json":
-            record = parse_json(body, "Request body")
-            if not isinstance(record, dict):
-                raise RequestError(400, "Request body must be a JSON object mapping input feature names to values.")
-            return record
-        if kind in ("multipart/form-data", "application/x-www-form-urlencoded"):
-            return await read_form(request)
-        raise RequestError(
-            415, f"Unsupported content type {kind!r}; use multipart/form-data, a urlencoded form or application/json."
-        )
-
-    async def run_prediction(frame: Any) -> Any:
-        try:
-            with anyio.fail_after(prediction_timeout):
-                return await anyio.to_thread.run_sync(predictor, frame, abandon_on_cancel=True)
+            with anyio.fail_after(self.timeout):
+                return await anyio.to_thread.run_sync(self.predict_now, frame, abandon_on_cancel=True)
         except TimeoutError:
-            raise RequestError(504, f"Prediction timed out after {prediction_timeout}s") from None
+            raise RequestError(504, f"Prediction timed out after {self.timeout}s") from None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The app of ``ludwig serve``
+
+
+def _request_schema(specs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """The OpenAPI schema of one record: a property per input feature."""
+    properties = {}
+    for column, feature_type in specs:
+        if feature_type in NUMBER_INPUT_TYPES:
+            properties[column] = {"type": "number", "description": f"{feature_type} input feature"}
+        else:
+            properties[column] = {"type": "string", "description": f"{feature_type} input feature"}
+    return {"type": "object", "properties": properties, "required": [column for column, _ in specs]}
+
+
+def dataset_schema(specs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """The OpenAPI schema of a dataset in pandas ``split`` orientation."""
+    return {
+        "type": "object",
+        "properties": {
+            "columns": {"type": "array", "items": {"type": "string"}, "example": [column for column, _ in specs]},
+            "data": {"type": "array", "items": {"type": "array", "items": {}}},
+            "index": {"type": "array", "items": {}},
+        },
+        "required": ["columns", "data"],
+    }
+
+
+async def _read_form(request: Any) -> dict[str, Any]:
+    from starlette.datastructures import UploadFile
+
+    try:
+        form = await request.form()
+    except Exception as e:  # malformed multipart or urlencoded bodies
+        raise RequestError(400, f"Request body is not a valid form: {e}.") from None
+    fields = {}
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            raise RequestError(400, f"Field {key!r} is a file upload; file inputs are not supported by this server.")
+        fields[key] = value
+    return fields
+
+
+async def _read_record(request: Any, body: bytes) -> dict[str, Any]:
+    """The fields of a form body, or the object of a JSON body."""
+    kind = content_type(request)
+    if kind == "application/json":
+        record = parse_json(body, "Request body")
+        if not isinstance(record, dict):
+            raise RequestError(400, "Request body must be a JSON object mapping input feature names to values.")
+        return record
+    if kind in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return await _read_form(request)
+    raise RequestError(
+        415, f"Unsupported content type {kind!r}; use multipart/form-data, a urlencoded form or application/json."
+    )
+
+
+def server(
+    model: Any,
+    allowed_origins: Sequence[str] | None = None,
+    max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+    prediction_timeout: float | None = DEFAULT_PREDICTION_TIMEOUT_S,
+) -> Any:
+    """The FastAPI app serving ``model`` (a loaded ``LudwigModel``).
+
+    Args:
+        model: the model; it is shared by all requests, which predict one at a time.
+        allowed_origins: origins allowed by CORS (``["*"]`` for any); no CORS headers when None or empty.
+        max_payload_bytes: larger request bodies answer 413.
+        prediction_timeout: seconds a prediction may take before the request answers 504 (None: no limit).
+
+    Returns:
+        A ``fastapi.FastAPI`` app, to run with uvicorn or drive with a test client. With ``prometheus_client``
+        installed it also answers ``GET /metrics`` (``app.state.metrics`` is its ``ServerMetrics``, else None).
+    """
+    from fastapi import Request
+    from fastapi.responses import JSONResponse
+
+    specs = input_feature_specs(model)
+    metrics = ServerMetrics.if_available()
+    predictor = Predictor(model, prediction_timeout, metrics)
+    feature_list = ", ".join(f"`{column}` ({feature_type})" for column, feature_type in specs) or "none"
+    app = create_app(
+        "Ludwig model server",
+        f"Predictions of a Ludwig model. Input features: {feature_list}.",
+        allowed_origins,
+        metrics,
+    )
+    app.state.metrics = metrics
 
     def body_doc(schema: dict[str, Any], form_schema: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -324,15 +513,7 @@ def server(
             }
         }
 
-    dataset_schema = {
-        "type": "object",
-        "properties": {
-            "columns": {"type": "array", "items": {"type": "string"}, "example": [column for column, _ in specs]},
-            "data": {"type": "array", "items": {"type": "array", "items": {}}},
-            "index": {"type": "array", "items": {}},
-        },
-        "required": ["columns", "data"],
-    }
+    record_schema = _request_schema(specs)
     dataset_form_schema = {
         "type": "object",
         "properties": {"dataset": {"type": "string", "description": "JSON dataset in pandas 'split' orientation"}},
@@ -345,36 +526,29 @@ def server(
 
     @app.post("/predict", summary="Predict one record", openapi_extra=body_doc(record_schema, record_schema))
     async def predict(request: Request) -> JSONResponse:
-        import pandas as pd
-
-        record = clean_record(await read_record(request, await read_body(request)), specs)
-        frame = pd.DataFrame({column: [value] for column, value in record.items()})
-        for column, feature_type in specs:
-            if feature_type in NUMBER_INPUT_TYPES:
-                frame[column] = frame[column].astype(float)
-        predictions = await run_prediction(frame)
+        record = await _read_record(request, await read_body(request, max_payload_bytes))
+        predictions = await predictor(frame_of_records([record], specs))
         return JSONResponse(to_jsonable(predictions.iloc[0].to_dict()))
 
     @app.post(
         "/batch_predict",
         summary="Predict a dataset in pandas 'split' orientation",
-        openapi_extra=body_doc(dataset_schema, dataset_form_schema),
+        openapi_extra=body_doc(dataset_schema(specs), dataset_form_schema),
     )
     async def batch_predict(request: Request) -> JSONResponse:
-        body = await read_body(request)
+        body = await read_body(request, max_payload_bytes)
         if content_type(request) == "application/json":
             payload = parse_json(body, "Request body")
             if isinstance(payload, dict) and "dataset" in payload and "columns" not in payload:
                 payload = payload["dataset"]
         else:
-            fields = await read_record(request, body)
+            fields = await _read_record(request, body)
             if "dataset" not in fields:
                 raise RequestError(
                     400, "Form field 'dataset' is missing; it holds the JSON dataset (split orientation)."
                 )
             payload = parse_json(fields["dataset"].encode(), "Field 'dataset'")
-        frame = parse_split_dataset(payload, specs)
-        predictions = await run_prediction(frame)
+        predictions = await predictor(parse_split_dataset(payload, specs))
         return JSONResponse(to_jsonable(predictions.to_dict("split")))
 
     return app
@@ -382,6 +556,36 @@ def server(
 
 # ---------------------------------------------------------------------------------------------------------
 # Command line
+
+
+def serve_app(app: Any, host: str, port: int, banner: str, command: str = "serve", logging_level: int = logging.INFO):
+    """Run ``app`` with uvicorn on ``host:port`` until interrupted; prints ``banner`` and the address once bound.
+
+    Ctrl-C (SIGINT) or SIGTERM stops it cleanly; an address that cannot be bound exits with status 1.
+    """
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, log_level=logging.getLevelName(max(logging_level, 10)).lower())
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:  # bound: say where (uvicorn exits with status 3 when the address is taken)
+                print(f"{banner} on http://{host}:{port} (press Ctrl-C to stop)", flush=True)
+
+    uvicorn_server = Server(config)
+    try:
+        uvicorn_server.run()
+    except KeyboardInterrupt:
+        # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal: a requested stop is a clean exit.
+        pass
+    if not uvicorn_server.started:
+        print(
+            f"ludwig {command}: error: could not start the server on {host}:{port} (see the log above)",
+            file=sys.stderr,
+        )
+        sys.exit(1)
+    print("Ludwig server stopped", flush=True)
 
 
 def run_server(
@@ -394,35 +598,17 @@ def run_server(
     logging_level: int = logging.INFO,
 ) -> None:
     """Load the model in ``model_path`` once, then serve it until interrupted (Ctrl-C stops it cleanly)."""
-    import uvicorn
-
     from ludwig.api import LudwigModel
 
     model = LudwigModel.load(model_path, logging_level=logging_level)
     app = server(model, allowed_origins, max_payload_bytes=max_payload_bytes, prediction_timeout=prediction_timeout)
-    config = uvicorn.Config(app, host=host, port=port, log_level=logging.getLevelName(max(logging_level, 10)).lower())
-
-    class Server(uvicorn.Server):
-        async def startup(self, sockets=None) -> None:
-            await super().startup(sockets=sockets)
-            if self.started:  # bound: say where (uvicorn exits with status 3 when the address is taken)
-                print(f"Ludwig server serving {model_path} on http://{host}:{port} (press Ctrl-C to stop)", flush=True)
-
-    uvicorn_server = Server(config)
-    try:
-        uvicorn_server.run()
-    except KeyboardInterrupt:
-        # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal: a requested stop is a clean exit.
-        pass
-    if not uvicorn_server.started:
-        print(f"ludwig serve: error: could not start the server on {host}:{port} (see the log above)", file=sys.stderr)
-        sys.exit(1)
-    print("Ludwig server stopped", flush=True)
+    serve_app(app, host, port, f"Ludwig server serving {model_path}", logging_level=logging_level)
 
 
-def build_parser():
+def build_parser(command: str = "serve", description: str = "") -> Any:
+    """The parser of ``ludwig serve`` (and of the other servers, which take the same flags)."""
     parser = cli_utils.make_parser(
-        "serve", "Serve a trained model over HTTP (REST endpoints /predict, /batch_predict)."
+        command, description or "Serve a trained model over HTTP (REST endpoints /predict, /batch_predict)."
     )
     cli_utils.add_model_path_arg(parser)
     parser.add_argument("-p", "--port", type=int, default=8000, help="port to listen on")
@@ -445,16 +631,21 @@ def build_parser():
     return parser
 
 
+def require_server_packages(command: str = "serve") -> None:
+    """Exit with status 1 and the install command when fastapi or uvicorn is missing."""
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as e:
+        print(f"ludwig {command}: error: {e}. Install the server extra: pip install 'ludwig[serve]'", file=sys.stderr)
+        sys.exit(1)
+
+
 def cli(sys_argv: Sequence[str]) -> None:
     args = build_parser().parse_args(sys_argv)
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors("serve", level):
-        try:
-            import fastapi  # noqa: F401
-            import uvicorn  # noqa: F401
-        except ImportError as e:
-            print(f"ludwig serve: error: {e}. Install the server extra: pip install 'ludwig[serve]'", file=sys.stderr)
-            sys.exit(1)
+        require_server_packages()
         run_server(
             args.model_path,
             host=args.host,

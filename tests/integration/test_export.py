@@ -316,19 +316,6 @@ def test_cli_export_torchscript_error_names_the_feature(text, tmp_path):
     assert (tmp_path / "ts" / "inference_module.pt").exists()
 
 
-def test_cli_export_mlflow_without_mlflow_says_how_to_install(tabular, tmp_path):
-    try:
-        import mlflow  # noqa: F401
-
-        pytest.skip("mlflow is installed")
-    except ImportError:
-        pass
-    _, model_dir, _ = tabular
-    result = run_ludwig("export_mlflow", "-m", str(model_dir), "-o", str(tmp_path / "mlflow"))
-    assert result.returncode == 1
-    assert "pip install mlflow" in result.stderr
-
-
 # ---------------------------------------------------------------------------------------------------------
 # TorchScript preprocessing of text and sequence inputs
 

@@ -1,4 +1,5 @@
-"""``ludwig serve``: the real server on a free loopback port, driven by real HTTP requests."""
+"""``ludwig serve`` and the JSON API server (``ludwig.serve_v2``): the real servers on a free loopback port, driven
+by real HTTP requests; their Prometheus metrics scraped from ``/metrics``."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ uvicorn = pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("multipart")
 
+from ludwig import serve_v2  # noqa: E402
 from ludwig.api import LudwigModel  # noqa: E402
 from ludwig.serve import server  # noqa: E402
 
@@ -94,6 +96,7 @@ class ServerThread:
     """uvicorn serving ``app`` on 127.0.0.1 in a background thread."""
 
     def __init__(self, app):
+        self.app = app
         self.port = free_port()
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
@@ -353,6 +356,8 @@ def test_slow_prediction_is_504(model):
         response = httpx.post(running.url + "/predict", data=form_of(rows(1).iloc[0]), timeout=10)
         assert response.status_code == 504
         assert response.json() == {"error": "Prediction timed out after 0.2s"}
+        if running.app.state.metrics is not None:
+            assert scrape(running.url)[requests_sample("/predict", "POST", 504)] == 1
 
 
 def test_server_fault_is_clean_500(model):
@@ -367,6 +372,8 @@ def test_server_fault_is_clean_500(model):
         assert response.status_code == 500
         assert response.json() == {"error": "Unexpected Error: could not run inference on model"}
         assert "Traceback" not in response.text and "internal detail" not in response.text
+        if running.app.state.metrics is not None:  # an exception escaping the route is counted as the 500 it is
+            assert scrape(running.url)[requests_sample("/predict", "POST", 500)] == 1
 
 
 MIXED_CONFIG = {
@@ -491,3 +498,248 @@ def test_text_input_model_is_served(tmp_path):
             assert set(got) == set(want)
             assert got["positive_predictions"] == bool(want["positive_predictions"])
             assert got["positive_probability"] == pytest.approx(float(want["positive_probability"]), abs=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Prometheus metrics
+
+
+def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """``GET /metrics`` parsed: value by (sample name, sorted labels)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = httpx.get(url + "/metrics", timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def requests_sample(endpoint: str, method: str, status: int) -> tuple[str, tuple[tuple[str, str], ...]]:
+    labels = {"endpoint": endpoint, "method": method, "status_code": str(status)}
+    return "ludwig_serve_requests_total", tuple(sorted(labels.items()))
+
+
+def test_metrics_count_requests_latencies_and_rows(model):
+    pytest.importorskip("prometheus_client")
+    frame = rows(5, seed=8)
+    dataset = json.loads(frame.to_json(orient="split"))
+    other = server(model)  # a second app in the same process keeps its own counts
+    with ServerThread(server(model)) as running, httpx.Client(base_url=running.url, timeout=30) as http:
+        for i in range(3):
+            assert http.post("/predict", data=form_of(frame.iloc[i])).status_code == 200
+        assert http.post("/batch_predict", json=dataset).status_code == 200
+        without_fare = {k: v for k, v in form_of(frame.iloc[0]).items() if k != "Fare"}
+        assert http.post("/predict", data=without_fare).status_code == 400
+        for value in ("abc", "inf"):
+            assert http.post("/predict", data=form_of(frame.iloc[0]) | {"Age": value}).status_code == 422
+        assert http.get("/predict").status_code == 405
+        assert http.get("/nowhere/42").status_code == 404
+        assert http.get("/").status_code == 200
+        samples = scrape(running.url)
+    assert samples[requests_sample("/predict", "POST", 200)] == 3
+    assert samples[requests_sample("/predict", "POST", 400)] == 1
+    assert samples[requests_sample("/predict", "POST", 422)] == 2
+    assert samples[requests_sample("/predict", "GET", 405)] == 1
+    assert samples[requests_sample("/batch_predict", "POST", 200)] == 1
+    assert samples[requests_sample("<unmatched>", "GET", 404)] == 1  # not one label per unknown path
+    assert samples[requests_sample("/", "GET", 200)] == 1
+    requests = {labels: value for (name, labels), value in samples.items() if name == "ludwig_serve_requests_total"}
+    assert sum(requests.values()) == 10  # the scrape itself is counted after it answers
+    by_endpoint = (("endpoint", "/predict"),)
+    assert samples[("ludwig_serve_request_latency_seconds_count", by_endpoint)] == 7
+    assert samples[("ludwig_serve_request_latency_seconds_bucket", (("endpoint", "/predict"), ("le", "+Inf")))] == 7
+    assert samples[("ludwig_serve_request_latency_seconds_sum", by_endpoint)] > 0
+    # only the requests that reached the model: 3 records and one batch of 5 rows
+    assert samples[("ludwig_serve_prediction_latency_seconds_count", ())] == 4
+    assert samples[("ludwig_serve_predicted_rows_total", ())] == 8
+    with ServerThread(other) as untouched:
+        idle = scrape(untouched.url)
+    assert requests_sample("/predict", "POST", 200) not in idle
+    assert idle[("ludwig_serve_predicted_rows_total", ())] == 0
+
+
+def test_without_prometheus_client_there_is_no_metrics_endpoint(model, monkeypatch):
+    monkeypatch.setitem(sys.modules, "prometheus_client", None)  # makes `import prometheus_client` fail
+    app = server(model)
+    assert app.state.metrics is None
+    with ServerThread(app) as running, httpx.Client(base_url=running.url, timeout=30) as http:
+        response = http.get("/metrics")
+        assert response.status_code == 404 and "error" in response.json()
+        frame = rows(1, seed=9)
+        response = http.post("/predict", data=form_of(frame.iloc[0]))
+        assert response.status_code == 200, response.text
+        assert_record_matches(response.json(), expected_record(model, frame))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The JSON API server (ludwig.serve_v2)
+
+
+@pytest.fixture(scope="module")
+def v2_url(model):
+    with ServerThread(serve_v2.server(model, max_payload_bytes=64 * 1024)) as running:
+        yield running.url
+
+
+@pytest.fixture
+def v2(v2_url):
+    with httpx.Client(base_url=v2_url, timeout=30) as http:
+        yield http
+
+
+def json_record(row: pd.Series) -> dict:
+    return {k: (float(v) if isinstance(v, (np.floating, float)) else v) for k, v in row.to_dict().items()}
+
+
+def test_v2_health_and_info(v2):
+    assert v2.get("/").json() == {"message": "Ludwig server is up", "model_loaded": True}
+    info = v2.get("/info").json()
+    assert [(f["name"], f["type"]) for f in info["input_features"]] == [
+        ("Pclass", "category"),
+        ("Sex", "category"),
+        ("Age", "number"),
+        ("Fare", "number"),
+        ("Embarked", "category"),
+    ]
+    assert info["output_features"] == [{"name": "Survived", "column": "Survived", "type": "binary"}]
+
+
+def test_v2_predict_json_record_matches_model_predict(v2, model):
+    frame = rows(3, seed=10)
+    frame.loc[1, "Age"] = np.nan
+    for i in range(len(frame)):
+        record = json_record(frame.iloc[i])
+        if i == 1:
+            record["Age"] = None  # a JSON null is a missing value
+        response = v2.post("/predict", json=record)
+        assert response.status_code == 200, response.text
+        assert_record_matches(response.json(), expected_record(model, frame.iloc[[i]].reset_index(drop=True)))
+
+
+def test_v2_batch_predict_split_and_records_keep_the_order(v2, model):
+    frame = rows(6, seed=11)
+    frame.index = [7, 3, 9, 1, 5, 0]
+    want, _ = model.predict(frame)
+    split = v2.post("/batch_predict", json=json.loads(frame.to_json(orient="split")))
+    assert split.status_code == 200, split.text
+    assert split.json()["index"] == [7, 3, 9, 1, 5, 0] and split.json()["columns"] == PREDICTION_COLUMNS
+    got = pd.DataFrame(split.json()["data"], columns=PREDICTION_COLUMNS)
+    np.testing.assert_allclose(got["Survived_probability"], want["Survived_probability"], atol=1e-6)
+    records = v2.post("/batch_predict", json=[json_record(frame.iloc[i]) for i in range(len(frame))])
+    assert records.status_code == 200, records.text
+    assert isinstance(records.json(), list) and len(records.json()) == 6
+    for got_record, (_, want_record) in zip(records.json(), want.iterrows()):
+        assert_record_matches(got_record, want_record.to_dict())
+
+
+def test_v2_bad_requests_name_the_problem(v2):
+    record = json_record(rows(1).iloc[0])
+    response = v2.post("/predict", data={k: str(v) for k, v in record.items()})
+    assert response.status_code == 415 and "application/json" in response.json()["error"]
+    response = v2.post("/predict", json=[record])
+    assert response.status_code == 400 and "JSON object" in response.json()["error"]
+    response = v2.post("/predict", json=record | {"Age": "old"})
+    assert response.status_code == 422 and "'Age'" in response.json()["error"]
+    missing = {k: v for k, v in record.items() if k != "Sex"}
+    response = v2.post("/batch_predict", json=[record, record, missing])
+    assert response.status_code == 400
+    assert "Missing features: ['Sex'] in record 2" in response.json()["error"]
+    response = v2.post("/batch_predict", json=[record, record | {"Fare": "cheap"}])
+    assert response.status_code == 422 and "'Fare' in record 1" in response.json()["error"]
+    response = v2.post("/batch_predict", json=[record, 3])
+    assert response.status_code == 400 and "Record 1" in response.json()["error"]
+    assert v2.post("/batch_predict", json=[]).status_code == 400
+    assert v2.post("/batch_predict", json="rows").status_code == 400
+    response = v2.post("/batch_predict", json={"columns": INPUTS, "data": []})
+    assert response.status_code == 400 and "dataset.data" in response.json()["error"]
+    response = v2.post("/predict", content=b"{oops", headers={"content-type": "application/json"})
+    assert response.status_code == 400 and "not valid JSON" in response.json()["error"]
+    response = v2.post("/predict", json=record | {"padding": "x" * (100 * 1024)})
+    assert response.status_code == 413
+
+
+def test_v2_answers_503_until_the_model_is_loaded(model_dir, model, monkeypatch):
+    release = threading.Event()
+    real_load = LudwigModel.load
+
+    def slow_load(*args, **kwargs):
+        assert release.wait(30)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(LudwigModel, "load", staticmethod(slow_load))
+    app = serve_v2.server(str(model_dir))
+    with ServerThread(app) as running, httpx.Client(base_url=running.url, timeout=30) as http:
+        assert http.get("/").json() == {"message": "Ludwig server is up", "model_loaded": False}
+        record = json_record(rows(1, seed=12).iloc[0])
+        for response in (http.get("/info"), http.post("/predict", json=record), http.post("/batch_predict", json=[])):
+            assert response.status_code == 503
+            assert "still loading" in response.json()["error"] and str(model_dir) in response.json()["error"]
+        release.set()
+        deadline = time.monotonic() + 30
+        while not http.get("/").json()["model_loaded"]:
+            assert time.monotonic() < deadline, "the model did not load"
+            time.sleep(0.05)
+        response = http.post("/predict", json=record)
+        assert response.status_code == 200, response.text
+        assert_record_matches(response.json(), expected_record(model, rows(1, seed=12)))
+        if app.state.metrics is not None:
+            assert scrape(running.url)[requests_sample("/info", "GET", 503)] == 1
+
+
+def test_v2_model_that_fails_to_load_answers_503_with_the_reason(tmp_path):
+    with ServerThread(serve_v2.server(str(tmp_path / "nowhere"))) as running:
+        deadline = time.monotonic() + 30
+        while "still loading" in (error := httpx.get(running.url + "/info").json()["error"]):
+            assert time.monotonic() < deadline, "the loader did not finish"
+            time.sleep(0.05)
+        assert "could not be loaded" in error and "not a Ludwig model folder" in error
+        assert httpx.post(running.url + "/predict", json={"Age": 3}).status_code == 503
+
+
+def python_m(*args: str) -> list[str]:
+    return [sys.executable, "-m", *args]
+
+
+def test_serve_v2_module_cli_serves_and_stops_on_sigint(model_dir, model, tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    bad = subprocess.run(
+        python_m("ludwig.serve_v2", "-m", str(tmp_path)), capture_output=True, text=True, env=env, timeout=60
+    )
+    assert bad.returncode == 1 and "not a Ludwig model folder" in bad.stderr and "Traceback" not in bad.stderr
+    port = free_port()
+    process = subprocess.Popen(
+        python_m("ludwig.serve_v2", "-m", str(model_dir), "-H", "127.0.0.1", "-p", str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()
+            try:
+                if httpx.get(url + "/", timeout=1).json().get("model_loaded"):
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the JSON server did not start or load the model"
+            time.sleep(0.1)
+        frame = rows(1, seed=13)
+        response = httpx.post(url + "/predict", json=json_record(frame.iloc[0]), timeout=30)
+        assert response.status_code == 200, response.text
+        assert_record_matches(response.json(), expected_record(model, frame))
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, stderr
+    assert f"http://127.0.0.1:{port}" in stdout and "Ludwig server stopped" in stdout
+    assert "Traceback" not in stderr
