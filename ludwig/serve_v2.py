@@ -11,7 +11,7 @@ Unlike ``ludwig serve`` it speaks JSON only, starts answering at once and loads 
 * ``GET /metrics``: Prometheus metrics, when ``prometheus_client`` is installed.
 
 Until the model is loaded (or when it could not be), ``/info``, ``/predict`` and ``/batch_predict`` answer 503.
-Validation, errors, timeouts and metrics are those of ``ludwig.serve``.
+Validation, errors, timeouts and metrics are those of ``ludwig serve`` (the pieces of ``ludwig.serving``).
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at run time.
@@ -22,10 +22,16 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from ludwig import serve
 from ludwig.globals import MODEL_HYPERPARAMETERS_FILE_NAME
-from ludwig.serve import RequestError
-from ludwig.utils import cli_utils
+from ludwig.serving.app import HEALTH_MESSAGE, create_app
+from ludwig.serving.bodies import DEFAULT_MAX_PAYLOAD_BYTES, read_json
+from ludwig.serving.command_line import run_cli
+from ludwig.serving.metrics import ServerMetrics
+from ludwig.serving.predictor import DEFAULT_PREDICTION_TIMEOUT_S, Predictor
+from ludwig.serving.requests import RequestError, frame_of_records, input_feature_specs, parse_split_dataset
+from ludwig.serving.responses import to_jsonable
+from ludwig.serving.runner import serve_app
+from ludwig.serving.schemas import dataset_schema, request_body
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +42,12 @@ DESCRIPTION = "Serve a trained model over a JSON API (/predict, /batch_predict, 
 class _ModelSlot:
     """The served model: given loaded, or loaded from a folder in a background thread."""
 
-    def __init__(self, model: Any, timeout: float | None, metrics: Any, logging_level: int):
+    def __init__(self, model: Any, timeout: float | None, metrics: ServerMetrics | None, logging_level: int):
         self.timeout = timeout
         self.metrics = metrics
         self.source = None
         self.error: str | None = None
-        self.predictor: serve.Predictor | None = None
+        self.predictor: Predictor | None = None
         self.info: dict[str, Any] | None = None
         self.specs: list[tuple[str, str]] = []
         if isinstance(model, (str, os.PathLike)):
@@ -66,18 +72,18 @@ class _ModelSlot:
         def describe(features: Any) -> list[dict[str, str]]:
             return [{"name": f.name, "column": f.column, "type": f.type} for f in features]
 
-        self.specs = serve.input_feature_specs(model)
+        self.specs = input_feature_specs(model)
         self.info = {
             "input_features": describe(model.config_obj.input_features),
             "output_features": describe(model.config_obj.output_features),
         }
-        self.predictor = serve.Predictor(model, self.timeout, self.metrics)  # set last: it marks the model ready
+        self.predictor = Predictor(model, self.timeout, self.metrics)  # set last: it marks the model ready
 
     @property
     def loaded(self) -> bool:
         return self.predictor is not None
 
-    def ready(self) -> serve.Predictor:
+    def ready(self) -> Predictor:
         """The predictor of the model; answers 503 while the model is loading or when it failed to load."""
         if self.predictor is not None:
             return self.predictor
@@ -89,8 +95,8 @@ class _ModelSlot:
 def server(
     model: Any,
     allowed_origins: Sequence[str] | None = None,
-    max_payload_bytes: int = serve.DEFAULT_MAX_PAYLOAD_BYTES,
-    prediction_timeout: float | None = serve.DEFAULT_PREDICTION_TIMEOUT_S,
+    max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+    prediction_timeout: float | None = DEFAULT_PREDICTION_TIMEOUT_S,
     logging_level: int = logging.ERROR,
 ) -> Any:
     """The FastAPI app of the JSON API serving ``model``.
@@ -109,48 +115,22 @@ def server(
     from fastapi import Request
     from fastapi.responses import JSONResponse
 
-    metrics = serve.ServerMetrics.if_available()
-    slot = _ModelSlot(model, prediction_timeout, metrics, logging_level)
-    app = serve.create_app(
+    app = create_app(
         "Ludwig model server (JSON API)",
         "Predictions of a Ludwig model from JSON bodies; GET /info lists the input features.",
         allowed_origins,
-        metrics,
     )
-    app.state.metrics = metrics
+    slot = _ModelSlot(model, prediction_timeout, app.state.metrics, logging_level)
 
-    async def read_json(request: Request) -> Any:
-        body = await serve.read_body(request, max_payload_bytes)
-        kind = serve.content_type(request)
-        if kind not in ("", "application/json"):
-            raise RequestError(415, f"Unsupported content type {kind!r}; send the body as application/json.")
-        return serve.parse_json(body, "Request body")
-
-    record_doc = {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"type": "object", "additionalProperties": True}}},
-        }
-    }
-    batch_doc = {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "oneOf": [
-                            serve.dataset_schema([]),
-                            {"type": "array", "items": {"type": "object", "additionalProperties": True}},
-                        ]
-                    }
-                }
-            },
-        }
-    }
+    any_record = {"type": "object", "additionalProperties": True}
+    record_doc = request_body({"application/json": any_record})
+    batch_doc = request_body(
+        {"application/json": {"oneOf": [dataset_schema([]), {"type": "array", "items": any_record}]}}
+    )
 
     @app.get("/", summary="Health check")
     async def health() -> dict[str, Any]:
-        return {"message": serve.HEALTH_MESSAGE, "model_loaded": slot.loaded}
+        return {"message": HEALTH_MESSAGE, "model_loaded": slot.loaded}
 
     @app.get("/info", summary="The model's input and output features")
     async def info() -> JSONResponse:
@@ -160,11 +140,11 @@ def server(
     @app.post("/predict", summary="Predict one record (a JSON object)", openapi_extra=record_doc)
     async def predict(request: Request) -> JSONResponse:
         predictor = slot.ready()
-        record = await read_json(request)
+        record = await read_json(request, max_payload_bytes)
         if not isinstance(record, dict):
             raise RequestError(400, "Request body must be a JSON object mapping input feature names to values.")
-        predictions = await predictor(serve.frame_of_records([record], slot.specs))
-        return JSONResponse(serve.to_jsonable(predictions.iloc[0].to_dict()))
+        predictions = await predictor(frame_of_records([record], slot.specs))
+        return JSONResponse(to_jsonable(predictions.iloc[0].to_dict()))
 
     @app.post(
         "/batch_predict",
@@ -173,16 +153,16 @@ def server(
     )
     async def batch_predict(request: Request) -> JSONResponse:
         predictor = slot.ready()
-        payload = await read_json(request)
+        payload = await read_json(request, max_payload_bytes)
         if isinstance(payload, list):
-            predictions = await predictor(serve.frame_of_records(payload, slot.specs))
-            return JSONResponse(serve.to_jsonable(predictions.to_dict("records")))
+            predictions = await predictor(frame_of_records(payload, slot.specs))
+            return JSONResponse(to_jsonable(predictions.to_dict("records")))
         if not isinstance(payload, dict):
             raise RequestError(
                 400, "Request body must be a dataset in 'split' orientation ({'columns', 'data'}) or a list of records."
             )
-        predictions = await predictor(serve.parse_split_dataset(payload, slot.specs))
-        return JSONResponse(serve.to_jsonable(predictions.to_dict("split")))
+        predictions = await predictor(parse_split_dataset(payload, slot.specs))
+        return JSONResponse(to_jsonable(predictions.to_dict("split")))
 
     return app
 
@@ -192,8 +172,8 @@ def run_server(
     host: str = "0.0.0.0",
     port: int = 8000,
     allowed_origins: Sequence[str] | None = None,
-    prediction_timeout: float | None = serve.DEFAULT_PREDICTION_TIMEOUT_S,
-    max_payload_bytes: int = serve.DEFAULT_MAX_PAYLOAD_BYTES,
+    prediction_timeout: float | None = DEFAULT_PREDICTION_TIMEOUT_S,
+    max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
     logging_level: int = logging.INFO,
 ) -> None:
     """Serve the model in ``model_path`` until interrupted; it answers at once, the model loads in the background."""
@@ -202,27 +182,14 @@ def run_server(
             f"{model_path} is not a Ludwig model folder: {MODEL_HYPERPARAMETERS_FILE_NAME} is missing."
         )
     app = server(model_path, allowed_origins, max_payload_bytes, prediction_timeout, logging_level)
-    serve.serve_app(
+    serve_app(
         app, host, port, f"Ludwig JSON server serving {model_path}", command="serve_v2", logging_level=logging_level
     )
 
 
 def cli(sys_argv: Sequence[str]) -> None:
-    parser = serve.build_parser("serve_v2", DESCRIPTION)
-    parser.prog = PROG
-    args = parser.parse_args(sys_argv)
-    level = cli_utils.setup_logging(args.logging_level)
-    with cli_utils.handle_errors("serve_v2", level):
-        serve.require_server_packages("serve_v2")
-        run_server(
-            args.model_path,
-            host=args.host,
-            port=args.port,
-            allowed_origins=args.allowed_origins,
-            prediction_timeout=args.prediction_timeout,
-            max_payload_bytes=int(args.max_payload_mb * 1024 * 1024),
-            logging_level=level,
-        )
+    """``python -m ludwig.serve_v2``: parse the flags in ``sys_argv``, then serve the model until interrupted."""
+    run_cli(sys_argv, run_server, "serve_v2", DESCRIPTION, PROG)
 
 
 if __name__ == "__main__":
