@@ -26,6 +26,13 @@ _PAD_LOGIT = 30.0
 _RNN_CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
+def _may_stop_early() -> bool:
+    """Whether decoding may end once every row has stopped: not while tracing or exporting, where the loop must
+    run all ``max_sequence_length`` steps so the recorded program fits every input (the extra steps only add
+    padding, so the results are the same)."""
+    return not (torch.jit.is_tracing() or torch.compiler.is_compiling())
+
+
 def special_indices(metadata: dict[str, Any]) -> tuple[int, int, int]:
     """The (start, stop, padding) symbol ids of a sequence/text feature's metadata."""
     str2idx = metadata["str2idx"]
@@ -142,7 +149,7 @@ class SequenceGeneratorDecoder(nn.Module):
             next_token = logits.argmax(dim=-1)
             finished = finished | (next_token == self.stop_idx)
             token = next_token.unsqueeze(1)
-            if bool(finished.all()):
+            if _may_stop_early() and bool(finished.all()):
                 break
         return fit_width(torch.stack(steps, dim=1), self.max_sequence_length, self.pad_idx)
 
@@ -186,7 +193,7 @@ class SequenceGeneratorDecoder(nn.Module):
             step_logits = torch.cat([step_logits[parent], logits[parent].unsqueeze(1)], dim=1)
             finished = finished | (next_token == self.stop_idx)
             token = next_token.unsqueeze(1)
-            if bool(finished.all()):
+            if _may_stop_early() and bool(finished.all()):
                 break
         normalised = scores / lengths.clamp_min(1).reshape(batch, beam_width) ** self.config.beam_length_penalty
         best = normalised.argmax(dim=-1) + offsets.squeeze(1)

@@ -12,7 +12,7 @@ from ludwig.constants import DATE
 from ludwig.error import InputDataError
 from ludwig.features.base_feature import BaseFeatureMixin, InputFeature
 from ludwig.features.feature_registries import register_feature
-from ludwig.utils.date_utils import DATE_VECTOR_LENGTH, date_components, parse_dates
+from ludwig.utils.date_utils import DATE_VECTOR_LENGTH, date_components, infer_datetime_format, parse_dates
 
 logger = logging.getLogger(__name__)
 
@@ -73,11 +73,18 @@ class DateFeatureMixin(BaseFeatureMixin):
 
     @staticmethod
     def get_feature_meta(config, column: pd.Series, is_input_feature: bool) -> dict[str, Any]:
-        years = column_dates(config, column).dt.year.astype(np.float64)
-        # Used by the encoders to standardise the year before their linear unit.
+        dates = column_dates(config, column)
+        years = dates.dt.year.astype(np.float64)
+        inferred, guessed = (None, False)
+        if config.preprocessing.datetime_format is None:
+            inferred, guessed = infer_datetime_format(column, dates)
         return {
+            # Used by the encoders to standardise the year before their linear unit.
             "year_mean": float(years.mean()) if len(years) else 0.0,
             "year_std": float(years.std(ddof=0)) if len(years) > 1 else 1.0,
+            # The format the training values follow, for exports that read dates without pandas (TorchScript).
+            "inferred_datetime_format": inferred,
+            "inferred_datetime_format_guessed": guessed,
         }
 
     @staticmethod

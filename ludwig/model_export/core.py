@@ -15,8 +15,10 @@ import torch
 from torch import nn
 
 from ludwig.constants import LOGITS
+from ludwig.features.timeseries_feature import column_major_length
 
 OUTPUT_SEPARATOR = "::"
+SAMPLE_H3_CELL = 0x8928308280FFFFF  # a valid resolution-9 H3 cell
 
 
 class ExportableCore(nn.Module):
@@ -87,6 +89,17 @@ def _sample_values(feature, metadata: dict[str, Any]) -> list[Any] | None:
         return [" ".join(["0"] * int(metadata["vector_size"]))] * 2
     if feature.type in ("text", "sequence") and "idx2str" in metadata:
         return ["a", "b"]
+    if feature.type in ("set", "bag"):
+        vocab = metadata["idx2str"]
+        return [[vocab[0]], [vocab[-1]]]  # element lists, whatever the tokenizer
+    if feature.type == "timeseries":
+        if column_major_length(feature.preprocessing):
+            return [0.0, 1.0]
+        return [[0.0] * int(metadata["max_sequence_length"])] * 2
+    if feature.type == "date":
+        return list(pd.to_datetime(["2020-01-01 00:00:00", "2021-06-15 12:30:45"]))
+    if feature.type == "h3":
+        return [SAMPLE_H3_CELL, SAMPLE_H3_CELL]
     return None
 
 

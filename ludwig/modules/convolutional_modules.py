@@ -320,7 +320,7 @@ class ParallelConv1D(nn.Module):
         if mask is not None:
             inputs = inputs * mask.unsqueeze(1).to(inputs.dtype)
         outputs = [layer.forward_channels_first(inputs, mask, inputs_masked=True) for layer in self.layers]
-        lengths = {hidden.shape[-1] for hidden, _ in outputs}
+        lengths = {int(hidden.shape[-1]) for hidden, _ in outputs}  # ints: shapes are tensors while tracing
         if len(lengths) > 1:
             raise ValueError(
                 f"{self.where}: parallel layers give outputs of different lengths {sorted(lengths)}; "

@@ -7,6 +7,20 @@ import warnings
 import numpy as np
 import pandas as pd
 
+# Layouts pandas cannot guess from a value (12-hour clocks), tried in order when it guesses none.
+UNGUESSABLE_FORMATS = (
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%y %I:%M %p",
+    "%m/%d/%y %I:%M:%S %p",
+    "%Y-%m-%d %I:%M %p",
+    "%Y-%m-%d %I:%M:%S %p",
+    "%d/%m/%Y %I:%M %p",
+    "%d/%m/%Y %I:%M:%S %p",
+    "%b %d, %Y %I:%M %p",
+    "%B %d, %Y %I:%M %p",
+)
+
 # The components of a preprocessed date, in Ludwig's order.
 DATE_COMPONENTS = ("year", "month", "day", "weekday", "yearday", "hour", "minute", "second", "second_of_day")
 DATE_VECTOR_LENGTH = len(DATE_COMPONENTS)
@@ -47,6 +61,41 @@ def parse_dates(column: pd.Series, datetime_format: str | None = None) -> pd.Ser
     if failed.any():
         parsed = parsed.where(~failed, _naive(_to_datetime(strings[failed], format="mixed")))
     return parsed
+
+
+def infer_datetime_format(column: pd.Series, dates: pd.Series | None = None) -> tuple[str | None, bool]:
+    """A strptime format that reads the column as :func:`parse_dates` does, and whether pandas guesses it itself.
+
+    For exports that cannot run pandas. The format pandas guesses from the first value when it reads that value
+    (``parse_dates`` then reads the values following it with it, and the others one by one); else the first of
+    :data:`UNGUESSABLE_FORMATS` that reads the first value and gives every value it reads the date ``dates`` holds
+    for it (the column as Python read it, row for row; parsed here when not given). ``(None, False)`` when there
+    is none, or the column holds datetimes rather than strings.
+    """
+    from pandas.tseries.api import guess_datetime_format
+
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return None, False
+    text = column.astype("string").str.strip()
+    present = (text.notna() & (text != "")).to_numpy()
+    strings = text[present].astype(object)
+    if len(strings) == 0:
+        return None, False
+    first = strings.iloc[:1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pandas warns when it guesses day-first formats
+        guessed = guess_datetime_format(first.iloc[0])
+    if guessed is not None and _naive(_to_datetime(first, format=guessed)).notna().all():
+        return guessed, True
+    candidates = [fmt for fmt in UNGUESSABLE_FORMATS if _naive(_to_datetime(first, format=fmt)).notna().all()]
+    if candidates:
+        reference = (parse_dates(column) if dates is None else dates).to_numpy()[present]
+        for fmt in candidates:
+            parsed = _naive(_to_datetime(strings, format=fmt)).to_numpy()
+            read = ~pd.isna(parsed)
+            if (parsed[read] == reference[read]).all():
+                return fmt, False
+    return None, False
 
 
 def date_components(dates: pd.Series) -> np.ndarray:

@@ -14,10 +14,11 @@ import pytest
 import torch
 
 from ludwig.api import LudwigModel
-from ludwig.data.preprocessing import preprocess_for_prediction
 from ludwig.model_export.onnx_exporter import export_onnx
 
 from .conftest import make_synthetic_frame
+from .test_torchscript_types import MIXED_CONFIG, mixed_frame, tricky_rows
+from .torchscript_utils import preprocessed, raw_strings, train, word_level_tokenizer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TABULAR_INPUTS = ["num_in", "cat_in", "bin_in", "vec_in"]
@@ -52,22 +53,6 @@ def text_frame(num_rows: int = 90, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"txt": texts, "label": labels})
 
 
-def train(config: dict, df: pd.DataFrame, folder: Path) -> tuple[LudwigModel, Path]:
-    model = LudwigModel(config)
-    model.train(
-        dataset=df,
-        output_directory=str(folder / "results"),
-        skip_save_training_description=True,
-        skip_save_training_statistics=True,
-        skip_save_model=True,
-        skip_save_progress=True,
-        skip_save_log=True,
-    )
-    model_dir = folder / "model"
-    model.save(str(model_dir))
-    return model, model_dir
-
-
 @pytest.fixture(scope="module")
 def tabular(tmp_path_factory):
     df = make_synthetic_frame(num_rows=120)
@@ -82,9 +67,12 @@ def text(tmp_path_factory):
     return model, model_dir, df.iloc[:20].reset_index(drop=True)
 
 
-def preprocessed(model: LudwigModel, df: pd.DataFrame) -> dict[str, torch.Tensor]:
-    data, _ = preprocess_for_prediction(model.config_obj, df, model.training_set_metadata, include_outputs=False)
-    return data.tensors
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    """Set, bag, timeseries and number inputs; set, vector and timeseries outputs."""
+    df = mixed_frame()
+    model, model_dir = train(MIXED_CONFIG, df, tmp_path_factory.mktemp("mixed"))
+    return model, model_dir, tricky_rows(df)
 
 
 def input_columns(model: LudwigModel) -> list[str]:
@@ -105,12 +93,19 @@ def assert_same_predictions(actual: pd.DataFrame, expected: pd.DataFrame) -> Non
     assert len(actual) == len(expected)
     for column in expected.columns:
         a, e = actual[column].to_numpy(), expected[column].to_numpy()
-        if e.dtype == object and len(e) and isinstance(e[0], np.ndarray):
-            np.testing.assert_allclose(np.stack(a), np.stack(e), rtol=1e-5, atol=1e-6, err_msg=column)
-        elif e.dtype.kind == "f":
+        if e.dtype.kind == "f":
             np.testing.assert_allclose(a.astype(float), e, rtol=1e-5, atol=1e-5, err_msg=column)
+        elif e.dtype == object and len(e) and isinstance(e[0], np.ndarray | list) and not _holds_strings(e):
+            for x, y in zip(a, e):  # rows may differ in length (set probabilities)
+                np.testing.assert_allclose(np.asarray(x, float), np.asarray(y, float), rtol=1e-5, atol=1e-5)
+        elif e.dtype == object and len(e) and isinstance(e[0], np.ndarray | list):
+            assert [list(x) for x in a] == [list(y) for y in e], column
         else:
             np.testing.assert_array_equal(a, e, err_msg=column)
+
+
+def _holds_strings(cells: np.ndarray) -> bool:
+    return any(len(cell) and isinstance(cell[0], str) for cell in cells)
 
 
 def signature(folder: Path) -> dict:
@@ -133,7 +128,7 @@ def test_safetensors_export_reloads_with_the_same_predictions(tabular, tmp_path)
 # torch.export and ONNX
 
 
-@pytest.mark.parametrize("which", ["tabular", "text"])
+@pytest.mark.parametrize("which", ["tabular", "text", "mixed"])
 def test_torch_export_program_matches_predict(which, request, tmp_path):
     model, _, rows = request.getfixturevalue(which)
     folder = tmp_path / "pt2"
@@ -152,7 +147,7 @@ def test_torch_export_program_matches_predict(which, request, tmp_path):
     assert (folder / "training_set_metadata.json").exists() and (folder / "model_hyperparameters.json").exists()
 
 
-@pytest.mark.parametrize("which", ["tabular", "text"])
+@pytest.mark.parametrize("which", ["tabular", "text", "mixed"])
 @pytest.mark.parametrize("dynamo", [True, False], ids=["torch_export_based", "torchscript_based"])
 def test_onnx_model_runs_in_onnxruntime_and_matches_predict(which, dynamo, request, tmp_path):
     ort = pytest.importorskip("onnxruntime")
@@ -214,10 +209,6 @@ def test_export_leaves_the_model_usable(tabular, tmp_path):
 # TorchScript
 
 
-def raw_strings(df: pd.DataFrame) -> dict[str, list[str]]:
-    return {c: ["" if pd.isna(v) else str(v) for v in df[c]] for c in TABULAR_INPUTS}
-
-
 def test_torchscript_pipeline_predicts_from_raw_values(tabular, tmp_path):
     model, _, rows = tabular
     rows = rows.copy()
@@ -227,7 +218,7 @@ def test_torchscript_pipeline_predicts_from_raw_values(tabular, tmp_path):
     rows.loc[2, "cat_in"] = None
     model.save_torchscript(str(tmp_path / "ts"))
     module = torch.jit.load(str(tmp_path / "ts" / "inference_module.pt"))
-    out = module(raw_strings(rows))
+    out = module(raw_strings(rows, TABULAR_INPUTS))
     expected = model.predict(rows)[0]
 
     assert list(out["cat_out"]["predictions"]) == list(expected["cat_out_predictions"])
@@ -252,7 +243,7 @@ def test_torchscript_binary_labels_come_back_as_strings(tmp_path):
     config["trainer"] = {"epochs": 1, "batch_size": 32}
     model, _ = train(config, df, tmp_path)
     rows = df.iloc[:10]
-    out = model.to_torchscript()(raw_strings(rows))
+    out = model.to_torchscript()(raw_strings(rows, TABULAR_INPUTS))
     predictions = list(out["bin.out"]["predictions"])
     assert set(predictions) <= {"yes_label", "no_label"}
     assert predictions == list(model.predict(rows)[0]["bin.out_predictions"])
@@ -269,10 +260,22 @@ def test_torchscript_model_only_for_text(text, tmp_path):
     assert_same_predictions(actual, model.predict(rows)[0])
 
 
-def test_torchscript_pipeline_rejects_types_without_a_scripted_preprocessor(text):
-    model, _, _ = text
-    with pytest.raises(ValueError, match=r"'txt' \(text\).*model_only=True"):
-        model.to_torchscript()
+@pytest.fixture(scope="module")
+def unscriptable(tmp_path_factory):
+    """A text model whose Hugging Face word-level tokenizer has no TorchScript form."""
+    folder = tmp_path_factory.mktemp("unscriptable")
+    tokenizer = word_level_tokenizer(folder / "word_level", WORDS + ["x", "y", "z"])
+    config = {
+        **TEXT_CONFIG,
+        "input_features": [
+            {
+                **TEXT_CONFIG["input_features"][0],
+                "preprocessing": {"tokenizer": "hf_tokenizer", "pretrained_model_name_or_path": tokenizer},
+            }
+        ],
+    }
+    model, model_dir = train(config, text_frame(), folder)
+    return model, model_dir
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -298,7 +301,7 @@ def test_cli_export_model_and_torchscript(tabular, tmp_path):
     result = run_ludwig("export_torchscript", "-m", str(model_dir), "-o", str(tmp_path / "ts"))
     assert result.returncode == 0, result.stderr
     module = torch.jit.load(str(tmp_path / "ts" / "inference_module.pt"))
-    assert list(module(raw_strings(rows))["cat_out"]["predictions"]) == list(
+    assert list(module(raw_strings(rows, TABULAR_INPUTS))["cat_out"]["predictions"]) == list(
         model.predict(rows)[0]["cat_out_predictions"]
     )
 
@@ -306,86 +309,11 @@ def test_cli_export_model_and_torchscript(tabular, tmp_path):
     assert result.returncode == 2 and "invalid choice: 'pickle'" in result.stderr
 
 
-def test_cli_export_torchscript_error_names_the_feature(text, tmp_path):
-    _, model_dir, _ = text
+def test_cli_export_torchscript_error_names_the_feature(unscriptable, tmp_path):
+    _, model_dir = unscriptable
     result = run_ludwig("export_torchscript", "-m", str(model_dir), "-o", str(tmp_path / "ts"))
     assert result.returncode == 1
     assert "'txt' (text)" in result.stderr and "model_only=True" in result.stderr
     result = run_ludwig("export_torchscript", "-m", str(model_dir), "-o", str(tmp_path / "ts"), "--model_only")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "ts" / "inference_module.pt").exists()
-
-
-# ---------------------------------------------------------------------------------------------------------
-# TorchScript preprocessing of text and sequence inputs
-
-
-def sequence_config(feature_type: str, preprocessing: dict) -> dict:
-    return {
-        "input_features": [
-            {
-                "name": "txt",
-                "type": feature_type,
-                "preprocessing": preprocessing,
-                "encoder": {"type": "embed", "embedding_size": 8},
-            }
-        ],
-        "output_features": [{"name": "label", "type": "category"}],
-        "trainer": {"epochs": 2, "batch_size": 32, "learning_rate": 0.02},
-    }
-
-
-@pytest.mark.parametrize(
-    "feature_type,preprocessing,separator",
-    [
-        ("text", {"tokenizer": "space", "max_sequence_length": 6}, " "),
-        ("sequence", {"max_sequence_length": 5, "padding": "left"}, " "),
-        ("sequence", {"tokenizer": "comma", "lowercase": True, "max_sequence_length": 6}, ", "),
-        ("sequence", {"tokenizer": "characters", "max_sequence_length": 12}, " "),
-        ("text", {"tokenizer": "underscore", "max_sequence_length": 6, "padding": "left"}, "_"),
-        ("text", {"tokenizer": "stripped"}, " "),
-        ("sequence", {"tokenizer": "untokenized"}, " "),
-    ],
-    ids=[
-        "text_space",
-        "sequence_space_left",
-        "sequence_comma_lowercase",
-        "sequence_characters",
-        "text_underscore_left",
-        "text_stripped",
-        "sequence_untokenized",
-    ],
-)
-def test_torchscript_pipeline_preprocesses_text_and_sequences(feature_type, preprocessing, separator, tmp_path):
-    df = text_frame()
-    df["txt"] = df["txt"].str.replace(" ", separator)
-    model, _ = train(sequence_config(feature_type, preprocessing), df, tmp_path)
-    rows = df.iloc[:12].reset_index(drop=True).astype(object)
-    rows.loc[0, "txt"] = None  # missing: "" in the raw strings, filled with the training fill value
-    rows.loc[1, "txt"] = separator.join(["alpha", "never_seen\u00e9", "beta"])  # unseen token: the unknown id
-    rows.loc[2, "txt"] = separator.join(WORDS * 3)  # longer than max_sequence_length: truncated
-    rows.loc[3, "txt"] = separator.join(["ALPHA", "Beta", "gAmMa", "X"])  # mixed case (lowercased if configured)
-    raw = {"txt": ["" if v is None else str(v) for v in rows["txt"]]}
-
-    module = model.to_torchscript()
-    metadata = model.training_set_metadata["txt"]
-    ids = module.preprocessors["txt"](raw["txt"])
-    expected_ids = preprocessed(model, rows)[model.config_obj.input_features[0].proc_column]
-    assert ids.dtype == expected_ids.dtype and ids.shape[1] == metadata["max_sequence_length"]
-    torch.testing.assert_close(ids, expected_ids, rtol=0, atol=0)
-
-    model.save_torchscript(str(tmp_path / "ts"))
-    out = torch.jit.load(str(tmp_path / "ts" / "inference_module.pt"))(raw)
-    expected = model.predict(rows)[0]
-    assert list(out["label"]["predictions"]) == list(expected["label_predictions"])
-    np.testing.assert_allclose(
-        out["label"]["probabilities"].numpy(), np.stack(expected["label_probabilities"]), rtol=1e-5, atol=1e-6
-    )
-    np.testing.assert_allclose(out["label"]["probability"].numpy(), expected["label_probability"], rtol=1e-5)
-    assert out["label"]["probabilities"].shape[0] == len(rows)
-
-
-def test_torchscript_pipeline_names_a_tokenizer_without_a_scripted_form(text):
-    model, _, _ = text  # the text default tokenizer, space_punct, needs a regex
-    with pytest.raises(ValueError, match=r"'txt' \(text\) with tokenizer 'space_punct'.*'space', 'characters'"):
-        model.to_torchscript()
