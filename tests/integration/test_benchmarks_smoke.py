@@ -56,3 +56,10 @@ def test_serve_load_quick_prints_latency_and_no_errors():
     assert re.search(rf"^latency p50 {number} ms, p99 {number} ms$", out, re.MULTILINE), out
     assert re.search(rf"^throughput {number} requests/s", out, re.MULTILINE), out
     assert "server exit code after SIGINT: 0" in out, out
+
+
+def test_torchscript_inference_quick_agrees_with_predict_and_prints_ratios():
+    out = run_quick("torchscript_inference.py")
+    assert "same predictions: True" in out, out
+    for label in (r"ratio \(TorchScript / predict\), one record", r"ratio \(TorchScript / predict\), \d+ rows"):
+        assert re.search(rf"^{label}: \d+\.\d+", out, re.MULTILINE), f"missing {label!r} in:\n{out}"
