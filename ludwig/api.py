@@ -698,8 +698,12 @@ class LudwigModel:
         ``model_only=True`` traces the ECD core: preprocessed tensors (input feature order) in, the predictions
         tuple out. ``model_only=False`` scripts a pipeline predicting from raw values: it takes
         ``{input_feature: [raw value as string, ...]}`` and returns ``{output_feature: {"predictions": ...,
-        "probabilities": ..., "probability": ...}}``; only number, binary, category and vector inputs and number,
-        binary and category outputs have TorchScript pre/postprocessing.
+        "probabilities": ..., "probability": ...}}``, with each type's preprocessing and postprocessing scripted
+        (``docs/export.md`` lists what each type supports).
+
+        Raises:
+            ValueError: listing the features whose options have no TorchScript form (some tokenizers and date
+                formats); ``model_only=True`` exports those models.
         """
         from ludwig.model_export.torchscript import to_torchscript
 
