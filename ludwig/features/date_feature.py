@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 EMPTY_DATE = pd.Timestamp("1970-01-01")
 
 
-def _fill_date(config) -> pd.Timestamp | None:
+def fill_date(config) -> pd.Timestamp | None:
     """``preprocessing.fill_value`` as a date, or None when it is empty or not a date."""
     fill_value = config.preprocessing.fill_value
     if fill_value in (None, ""):
@@ -41,7 +41,7 @@ def column_dates(config, column: pd.Series) -> pd.Series:
     unparsed = dates.isna()
     if not unparsed.any():
         return dates
-    fill = _fill_date(config)
+    fill = fill_date(config)
     text = column.astype("string").str.strip()
     empty = (text.isna() | (text == "")).to_numpy()
     bad = unparsed.to_numpy() & ~empty

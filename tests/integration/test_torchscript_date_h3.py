@@ -15,7 +15,7 @@ from ludwig.data.preprocessing import _clean_column_for_prediction
 from ludwig.features.date_feature import DateFeatureMixin
 from ludwig.features.h3_feature import H3FeatureMixin
 from ludwig.model_export.torchscript.base import Unscriptable, preprocessor_registry
-from ludwig.model_export.torchscript.date import StrptimeReader
+from ludwig.model_export.torchscript.date_strptime import StrptimeReader
 from ludwig.schema.model_config import ModelConfig
 from ludwig.utils.h3_utils import h3_components, invalid_h3_reasons
 from ludwig.utils.registry import import_submodules

@@ -13,12 +13,8 @@ import pytest
 import torch
 
 from ludwig.model_export.torchscript.base import Unscriptable
-from ludwig.model_export.torchscript.text import (
-    SCRIPTABLE_TOKENIZERS,
-    build_lowercase,
-    build_tokenizer,
-    column_lowercase,
-)
+from ludwig.model_export.torchscript.lowercasing import build_lowercase, column_lowercase
+from ludwig.model_export.torchscript.tokenizers import SCRIPTABLE_TOKENIZERS, build_tokenizer
 from ludwig.model_export.torchscript.unicode_text import CharacterClasses, character_classes
 from ludwig.models.ecd import module_keys
 from ludwig.utils.tokenizers import get_tokenizer
@@ -329,7 +325,7 @@ def bert_tokenizers(tmp_path_factory) -> dict[str, str]:
 
 @pytest.mark.parametrize("which", ["tiny_bert", "subwords_uncased", "subwords_cased"])
 def test_scripted_wordpiece_matches_hugging_face_ids(which, bert_tokenizers, offline):
-    from ludwig.model_export.torchscript.text import build_wordpiece
+    from ludwig.model_export.torchscript.wordpiece import build_wordpiece
     from ludwig.utils.hf_utils import load_pretrained_tokenizer
 
     hf_tokenizer = load_pretrained_tokenizer(bert_tokenizers[which])

@@ -15,19 +15,19 @@ from typing import Any
 import torch
 from torch import nn
 
+from ludwig.model_export.torchscript.ascii_codes import stripped_codes
 from ludwig.model_export.torchscript.base import fill_string, preprocessor_registry
-from ludwig.model_export.torchscript.date import stripped_codes
 from ludwig.utils.h3_utils import H3_PADDING_VALUE, MAX_H3_RESOLUTION, NUM_BASE_CELLS
 
 
 def _hex_value(c: int) -> int:
     """The value of an ASCII hexadecimal digit, -1 for any other character."""
-    if c >= 48 and c <= 57:
-        return c - 48
-    if c >= 97 and c <= 102:
-        return c - 87
-    if c >= 65 and c <= 70:
-        return c - 55
+    if c >= ord("0") and c <= ord("9"):
+        return c - ord("0")
+    if c >= ord("a") and c <= ord("f"):
+        return c - ord("a") + 10
+    if c >= ord("A") and c <= ord("F"):
+        return c - ord("A") + 10
     return -1
 
 
@@ -37,7 +37,7 @@ def _digit_values(codes: list[int], base: int) -> list[int]:
     digits: list[int] = []
     underscore = False
     for c in codes:
-        if c == 95:  # "_"
+        if c == ord("_"):
             if underscore or len(digits) == 0:
                 return []
             underscore = True
@@ -73,16 +73,17 @@ def parse_h3_index(codes: list[int]) -> int:
             decimal = False
     negative = False
     if decimal:
-        digits = [c - 48 for c in codes]
+        digits = [c - ord("0") for c in codes]
         base = 10
     else:
         start = 0
-        if codes[0] == 43 or codes[0] == 45:  # "+" "-"
-            negative = codes[0] == 45
+        if codes[0] == ord("+") or codes[0] == ord("-"):
+            negative = codes[0] == ord("-")
             start = 1
-        if len(codes) >= start + 2 and codes[start] == 48 and (codes[start + 1] == 120 or codes[start + 1] == 88):
+        prefix = codes[start : start + 2]
+        if len(prefix) == 2 and prefix[0] == ord("0") and (prefix[1] == ord("x") or prefix[1] == ord("X")):
             start += 2  # "0x": an underscore may follow it
-            if start < len(codes) and codes[start] == 95:
+            if start < len(codes) and codes[start] == ord("_"):
                 start += 1
         digits = _digit_values(codes[start:], 16)
         base = 16

@@ -9,7 +9,8 @@ from torch import nn
 
 from ludwig.constants import UNKNOWN_SYMBOL
 from ludwig.model_export.torchscript.base import fill_string, preprocessor_registry
-from ludwig.model_export.torchscript.text import build_lowercase, build_tokenizer, column_lowercase
+from ludwig.model_export.torchscript.lowercasing import build_lowercase, column_lowercase
+from ludwig.model_export.torchscript.tokenizers import build_tokenizer
 
 
 class SetPreprocessor(nn.Module):

@@ -10,7 +10,7 @@ from torch import nn
 
 from ludwig.features.timeseries_feature import column_major_length
 from ludwig.model_export.torchscript.base import fill_string, is_float_literal, preprocessor_registry
-from ludwig.model_export.torchscript.text import build_tokenizer
+from ludwig.model_export.torchscript.tokenizers import build_tokenizer
 
 # Tokens that stand for a missing value inside a series (stripped, lowercased), as ``_is_nan_token`` reads them.
 MISSING_TOKENS = ("", "nan", "none", "null")

@@ -18,7 +18,7 @@ Export-time tables (cached per process):
 - :func:`case_insensitive_letters`: the characters a case-insensitive regex letter matches (``ſ`` for ``s``).
 
 Scripted modules: :class:`CharacterClasses` (``scan``, ``split`` = ``str.split()``, ``strip`` = ``str.strip()``,
-``characters``) and :class:`Lowercase`; the tokenizers of :mod:`.text` build on them.
+``characters``) and :class:`Lowercase`; the tokenizers of :mod:`.tokenizers` build on them.
 """
 
 # No ``from __future__ import annotations``: TorchScript reads the annotations of scripted code as real types.
