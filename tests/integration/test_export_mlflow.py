@@ -19,23 +19,10 @@ from ludwig.export import cli_export_mlflow
 from ludwig.globals import LUDWIG_VERSION
 
 from .conftest import make_synthetic_frame
+from .test_export import TABULAR_CONFIG as CONFIG
+from .test_export import TABULAR_INPUTS as INPUTS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-INPUTS = ["num_in", "cat_in", "bin_in", "vec_in"]
-CONFIG = {
-    "input_features": [
-        {"name": "num_in", "type": "number"},
-        {"name": "cat_in", "type": "category"},
-        {"name": "bin_in", "type": "binary"},
-        {"name": "vec_in", "type": "vector"},
-    ],
-    "output_features": [
-        {"name": "bin_out", "type": "binary"},
-        {"name": "cat_out", "type": "category"},
-        {"name": "num_out", "type": "number"},
-    ],
-    "trainer": {"epochs": 2, "batch_size": 32, "learning_rate": 0.01},
-}
 
 
 @pytest.fixture(autouse=True)

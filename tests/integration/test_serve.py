@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -420,32 +421,30 @@ def test_binary_and_vector_inputs_and_two_outputs(tmp_path):
         assert response.json()["cat_out_predictions"] == want["cat_out_predictions"]
 
 
-def test_ludwig_serve_cli_serves_and_stops_on_sigint(model_dir, model):
+def python_m(*args: str) -> list[str]:
+    return [sys.executable, "-m", *args]
+
+
+def serve_until_sigint(command: list[str], is_ready: Callable[[str], bool], request: Callable[[str], None]) -> None:
+    """Start ``command`` (a server on a free loopback port, given as ``{port}``), wait until ``is_ready(url)``,
+    run ``request(url)``, then stop it with SIGINT: it must exit 0, print its address, and print no traceback."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ludwig", "serve", "-m", str(model_dir), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    command = [part.format(port=port) for part in command]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
             assert process.poll() is None, process.communicate()
             try:
-                if httpx.get(url + "/", timeout=1).status_code == 200:
+                if is_ready(url):
                     break
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, "ludwig serve did not start"
+            assert time.monotonic() < deadline, f"{command[2:4]} did not start"
             time.sleep(0.1)
-        frame = rows(1, seed=7)
-        response = httpx.post(url + "/predict", data=form_of(frame.iloc[0]), timeout=30)
-        assert response.status_code == 200, response.text
-        assert_record_matches(response.json(), expected_record(model, frame))
+        request(url)
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=30)
     finally:
@@ -453,9 +452,22 @@ def test_ludwig_serve_cli_serves_and_stops_on_sigint(model_dir, model):
             process.kill()
             process.communicate()
     assert process.returncode == 0, stderr
-    assert f"http://127.0.0.1:{port}" in stdout
-    assert "Ludwig server stopped" in stdout
+    assert f"http://127.0.0.1:{port}" in stdout and "Ludwig server stopped" in stdout
     assert "Traceback" not in stderr
+
+
+def test_ludwig_serve_cli_serves_and_stops_on_sigint(model_dir, model):
+    def request(url: str) -> None:
+        frame = rows(1, seed=7)
+        response = httpx.post(url + "/predict", data=form_of(frame.iloc[0]), timeout=30)
+        assert response.status_code == 200, response.text
+        assert_record_matches(response.json(), expected_record(model, frame))
+
+    serve_until_sigint(
+        python_m("ludwig", "serve", "-m", str(model_dir), "-H", "127.0.0.1", "-p", "{port}"),
+        lambda url: httpx.get(url + "/", timeout=1).status_code == 200,
+        request,
+    )
 
 
 def test_ludwig_serve_cli_reports_a_bad_model_path_or_a_taken_port(tmp_path, model_dir):
@@ -700,46 +712,21 @@ def test_v2_model_that_fails_to_load_answers_503_with_the_reason(tmp_path):
         assert httpx.post(running.url + "/predict", json={"Age": 3}).status_code == 503
 
 
-def python_m(*args: str) -> list[str]:
-    return [sys.executable, "-m", *args]
-
-
 def test_serve_v2_module_cli_serves_and_stops_on_sigint(model_dir, model, tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
     bad = subprocess.run(
         python_m("ludwig.serve_v2", "-m", str(tmp_path)), capture_output=True, text=True, env=env, timeout=60
     )
     assert bad.returncode == 1 and "not a Ludwig model folder" in bad.stderr and "Traceback" not in bad.stderr
-    port = free_port()
-    process = subprocess.Popen(
-        python_m("ludwig.serve_v2", "-m", str(model_dir), "-H", "127.0.0.1", "-p", str(port)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.communicate()
-            try:
-                if httpx.get(url + "/", timeout=1).json().get("model_loaded"):
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the JSON server did not start or load the model"
-            time.sleep(0.1)
+
+    def request(url: str) -> None:
         frame = rows(1, seed=13)
         response = httpx.post(url + "/predict", json=json_record(frame.iloc[0]), timeout=30)
         assert response.status_code == 200, response.text
         assert_record_matches(response.json(), expected_record(model, frame))
-        process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, stderr
-    assert f"http://127.0.0.1:{port}" in stdout and "Ludwig server stopped" in stdout
-    assert "Traceback" not in stderr
+
+    serve_until_sigint(
+        python_m("ludwig.serve_v2", "-m", str(model_dir), "-H", "127.0.0.1", "-p", "{port}"),
+        lambda url: httpx.get(url + "/", timeout=1).json().get("model_loaded"),
+        request,
+    )

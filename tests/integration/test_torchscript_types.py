@@ -10,6 +10,7 @@ import torch
 
 from ludwig.model_export.torchscript.pipeline import fill_from_neighbours
 
+from .test_sequence_outputs import token_frame
 from .torchscript_utils import (
     assert_scripted_inputs_match,
     assert_scripted_outputs_match,
@@ -141,21 +142,6 @@ def test_column_major_timeseries_windows_over_the_batch(tmp_path):
     assert_scripted_outputs_match(module(raw_strings(rows, ["obs"])), model.predict(rows)[0], model)
 
 
-LETTERS = list("abcdef")
-
-
-def letter_frame(num_rows: int = 120, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    sources = [list(rng.choice(LETTERS, size=rng.integers(2, 5))) for _ in range(num_rows)]
-    return pd.DataFrame(
-        {
-            "src": [" ".join(tokens) for tokens in sources],
-            "rev": [" ".join(reversed(tokens)) for tokens in sources],
-            "upper": [" ".join(t.upper() for t in tokens) for tokens in sources],
-        }
-    )
-
-
 @pytest.mark.parametrize(
     "output_type,decoder,reduce_output,reduce_input,target",
     [
@@ -178,7 +164,7 @@ def test_sequence_and_text_outputs_match_predict(output_type, decoder, reduce_ou
         "output_features": [{"name": target, "type": output_type, "decoder": decoder, "reduce_input": reduce_input}],
         "trainer": {"epochs": 3, "batch_size": 8, "learning_rate": 0.01},
     }
-    df = letter_frame()
+    df = token_frame(num_rows=120)
     model, _ = train(config, df, tmp_path)
     rows = df.iloc[:10].reset_index(drop=True)
     out = model.to_torchscript()(raw_strings(rows, ["src"]))
