@@ -1,6 +1,7 @@
 """``experiment`` with the shipped configs of the real datasets in ``../shared/datasets``.
 
-Every dataset whose config uses feature types implemented today (all but image and audio) runs. Big ones are
+Every dataset whose config uses feature types implemented today (all but image and audio) runs, and its model
+is checked through the TorchScript pipeline too. Big ones are
 subsampled (a seeded sample of the CSV, copied under ``tmp_path`` so the preprocessing cache is written there and
 never next to the shared files), more so when they hold text, and the number of epochs is capped to keep the
 suite fast.
@@ -23,6 +24,7 @@ import yaml
 from ludwig.api import LudwigModel
 
 from .conftest import SHARED_DATASETS
+from .torchscript_utils import assert_scripted_inputs_match, assert_scripted_outputs_match, raw_strings
 
 SUPPORTED_TYPES = {
     "binary",
@@ -152,6 +154,12 @@ def test_experiment_with_shipped_config(tmp_path, shared_datasets, name):
     assert abs(len(predictions) - expected_test_rows) <= 1
     # The preprocessing cache went next to the copy, never into the shared folder.
     assert (tmp_path / f"{dataset.stem}.meta.json").is_file()
+    # The scripted pipeline preprocesses raw CSV values and predicts as model.predict does.
+    rows = pd.read_csv(dataset).head(40)
+    module = model.to_torchscript()
+    assert_scripted_inputs_match(module, model, rows)
+    raw = raw_strings(rows, [f.column for f in model.config_obj.input_features])
+    assert_scripted_outputs_match(module(raw), model.predict(rows)[0], model)
     print(f"\n{name}: {num_rows} rows, test {target['name']}: " + ", ".join(_scalar_metrics(stats)))
 
 
