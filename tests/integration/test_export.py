@@ -116,8 +116,9 @@ def signature(folder: Path) -> dict:
 # safetensors
 
 
-def test_safetensors_export_reloads_with_the_same_predictions(tabular, tmp_path):
-    model, _, rows = tabular
+@pytest.mark.parametrize("which", ["tabular", "text", "mixed"])
+def test_safetensors_export_reloads_with_the_same_predictions(which, request, tmp_path):
+    model, _, rows = request.getfixturevalue(which)
     model.export_model(str(tmp_path / "st"), format="safetensors")
     assert any(p.suffix == ".safetensors" for p in (tmp_path / "st").iterdir())
     reloaded = LudwigModel.load(str(tmp_path / "st"))
