@@ -172,3 +172,22 @@ def test_sequence_and_text_outputs_match_predict(output_type, decoder, reduce_ou
     cell = out[target]["predictions"][0]
     assert isinstance(cell, str) if output_type == "text" else isinstance(cell, list)
     assert_scripted_outputs_match(out, expected, model)
+
+
+def test_category_lowercasing_and_stripping_follow_pandas_on_non_ascii_values(tmp_path):
+    rng = np.random.default_rng(2)
+    cities = ["München", "ÉCOLE", "Straße", "ΣΟΦΙΑ", "İzmir", "plain"]
+    labels = rng.choice(len(cities), size=120)
+    df = pd.DataFrame({"city": [cities[i] for i in labels], "far": labels % 2 == 0})
+    config = {
+        "input_features": [{"name": "city", "type": "category", "preprocessing": {"lowercase": True}}],
+        "output_features": [{"name": "far", "type": "binary"}],
+        "trainer": TRAINER,
+    }
+    model, _ = train(config, df, tmp_path)
+    rows = pd.DataFrame(
+        {"city": ["MÜNCHEN", "école", "\u00a0STRASSE ", "σοφια", "İZMİR", "Plain\u2003", None, "unseen"]}
+    )
+    module = model.to_torchscript()
+    assert_scripted_inputs_match(module, model, rows)
+    assert_scripted_outputs_match(module(raw_strings(rows, ["city"])), model.predict(rows)[0], model)

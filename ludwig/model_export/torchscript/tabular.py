@@ -11,6 +11,8 @@ from torch import nn
 from ludwig.constants import UNKNOWN_SYMBOL
 from ludwig.features.binary_feature import STANDARD_STR2BOOL
 from ludwig.model_export.torchscript.base import fill_string, is_float_literal, preprocessor_registry
+from ludwig.model_export.torchscript.lowercasing import OptionalLowercase, column_lowercase
+from ludwig.model_export.torchscript.unicode_text import CharacterClasses
 
 
 def finite_scale(value: float) -> float:
@@ -70,6 +72,7 @@ class BinaryPreprocessor(nn.Module):
         self.standard: dict[str, bool] = dict(STANDARD_STR2BOOL)
         self.has_labels = "str2bool" in metadata
         self.true_label = str(metadata.get("fallback_true_label", ""))
+        self.characters = CharacterClasses()
         self.fill = self._to_bool(fill_string(metadata).strip(), allow_missing=True)
 
     def _to_bool(self, text: str, allow_missing: bool = False) -> bool:
@@ -86,7 +89,7 @@ class BinaryPreprocessor(nn.Module):
     def forward(self, values: list[str]) -> torch.Tensor:
         parsed: list[bool] = []
         for value in values:
-            text = value.strip()
+            text = self.characters.strip(value)  # Unicode whitespace, as pandas' str.strip
             parsed.append(self.fill if text == "" else self._to_bool(text))
         return torch.tensor(parsed, dtype=torch.bool)
 
@@ -98,17 +101,18 @@ class CategoryPreprocessor(nn.Module):
         super().__init__()
         self.str2idx: dict[str, int] = {str(k): int(v) for k, v in metadata["str2idx"].items()}
         self.unknown = int(metadata["str2idx"].get(UNKNOWN_SYMBOL, 0))
-        self.lowercase = lowercase
+        self.characters = CharacterClasses()
+        # category_strings lowers with pandas' string methods, as tokenize_column does.
+        self.lowercase = OptionalLowercase(column_lowercase if lowercase else None)
         self.fill = fill_string(metadata)
 
     def forward(self, values: list[str]) -> torch.Tensor:
         indices: list[int] = []
         for value in values:
-            text = value.strip()
+            text = self.characters.strip(value)
             if text == "":
-                text = self.fill.strip()
-            if self.lowercase:
-                text = text.lower()
+                text = self.characters.strip(self.fill)
+            text = self.lowercase(text)
             if text not in self.str2idx and text.endswith(".0"):
                 text = text[:-2]  # a whole float read from a CSV ("3.0") is the category "3", as in predict
             indices.append(self.str2idx.get(text, self.unknown))
