@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "cli_export_model",
         "Export a trained model as safetensors, a torch.export program or ONNX",
     ),
+    "export_onnx": ("ludwig.export", "cli_export_onnx", "Export a trained model as ONNX (export_model -f onnx)"),
     "export_torchscript": ("ludwig.export", "cli_export_torchscript", "Save a trained model as TorchScript"),
     "export_mlflow": ("ludwig.export", "cli_export_mlflow", "Save a trained model as an MLflow model (needs mlflow)"),
     "export_schema": ("ludwig.export_schema", "cli", "Print the JSON Schema of Ludwig configs"),

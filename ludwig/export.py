@@ -1,8 +1,9 @@
-"""``ludwig export_model``, ``export_torchscript`` and ``export_mlflow``: write a trained model for deployment.
+"""``ludwig export_model``, ``export_onnx``, ``export_torchscript`` and ``export_mlflow``: write a trained model for
+deployment.
 
-``export_model -f safetensors|torch_export|onnx`` calls ``LudwigModel.export_model``; ``export_torchscript``
-calls ``LudwigModel.save_torchscript``; ``export_mlflow`` (needs ``pip install mlflow`` or ``mlflow-skinny``)
-saves the model folder as an MLflow model (``ludwig.mlflow_model``).
+``export_model -f safetensors|torch_export|onnx`` (``export_onnx``: ``-f onnx``) calls ``LudwigModel.export_model``;
+``export_torchscript`` calls ``LudwigModel.save_torchscript``; ``export_mlflow`` (needs ``pip install mlflow`` or
+``mlflow-skinny``) saves the model folder as an MLflow model (``ludwig.mlflow_model``).
 """
 
 from __future__ import annotations
@@ -84,18 +85,28 @@ def export_mlflow_cli(
     return output_path
 
 
-def cli_export_model(sys_argv: Sequence[str]) -> None:
-    parser = cli_utils.make_parser(
-        "export_model", "Export a trained model as safetensors, a torch.export program (.pt2) or ONNX."
-    )
+def _cli_export(command: str, description: str, sys_argv: Sequence[str], format: str | None = None) -> None:
+    """``export_model`` (``format`` None: chosen with ``-f``) or a command fixed to one format."""
+    parser = cli_utils.make_parser(command, description)
     cli_utils.add_model_path_arg(parser)
     parser.add_argument("-o", "--output_path", default="exported_model", help="folder to write the export into")
-    parser.add_argument("-f", "--format", default="safetensors", choices=EXPORT_FORMATS, help="export format")
+    if format is None:
+        parser.add_argument("-f", "--format", default="safetensors", choices=EXPORT_FORMATS, help="export format")
     cli_utils.add_logging_arg(parser)
     args = parser.parse_args(sys_argv)
     level = cli_utils.setup_logging(args.logging_level)
-    with cli_utils.handle_errors("export_model", level):
-        export_model_cli(args.model_path, args.output_path, args.format, logging_level=level)
+    with cli_utils.handle_errors(command, level):
+        export_model_cli(args.model_path, args.output_path, format or args.format, logging_level=level)
+
+
+def cli_export_model(sys_argv: Sequence[str]) -> None:
+    _cli_export(
+        "export_model", "Export a trained model as safetensors, a torch.export program (.pt2) or ONNX.", sys_argv
+    )
+
+
+def cli_export_onnx(sys_argv: Sequence[str]) -> None:
+    _cli_export("export_onnx", "Export a trained model as ONNX (the same as export_model -f onnx).", sys_argv, "onnx")
 
 
 def cli_export_torchscript(sys_argv: Sequence[str]) -> None:

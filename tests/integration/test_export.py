@@ -306,6 +306,10 @@ def test_cli_export_model_and_torchscript(tabular, tmp_path):
         model.predict(rows)[0]["cat_out_predictions"]
     )
 
+    result = run_ludwig("export_onnx", "-m", str(model_dir), "-o", str(tmp_path / "onnx_alias"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "onnx_alias" / "model.onnx").is_file()
+
     result = run_ludwig("export_model", "-m", str(model_dir), "-o", str(tmp_path / "x"), "-f", "pickle")
     assert result.returncode == 2 and "invalid choice: 'pickle'" in result.stderr
 
