@@ -14,6 +14,7 @@ from ludwig.error import InputDataError
 from ludwig.features.base_feature import BaseFeatureMixin, InputFeature, OutputFeature, loss_with_class_weights
 from ludwig.features.feature_registries import register_feature
 from ludwig.utils.metrics_utils import ConfusionMatrix
+from ludwig.utils.tokenizers import lowercase_strings
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def whole_floats_as_ints(column: pd.Series) -> pd.Series:
 def category_strings(column: pd.Series, lowercase: bool) -> pd.Series:
     """The column as stripped strings."""
     strings = whole_floats_as_ints(column).astype(str).str.strip()
-    return strings.str.lower() if lowercase else strings
+    return lowercase_strings(strings) if lowercase else strings
 
 
 class CategoryFeatureMixin(BaseFeatureMixin):

@@ -29,6 +29,7 @@ from ludwig.utils.tokenizers import (
     SpaceTokenizer,
     Tokenizer,
     get_tokenizer,
+    lowercase_strings,
     tokenize_column,
     tokenizer_registry,
 )
@@ -354,7 +355,7 @@ def _tokens_of_unique_chunks(
     is_unknown = (uniques == unknown_symbol).to_numpy()
     if type(tokenizer) is SpaceTokenizer:
         if lowercase:
-            uniques = uniques.str.lower().where(~is_unknown, unknown_symbol)
+            uniques = lowercase_strings(uniques).where(~is_unknown, unknown_symbol)
         return TokenizedColumn(codes, uniques.to_numpy(dtype=object), chunk_counts)
     unique_tokens = tokenize_column(uniques, tokenizer, lowercase).to_numpy(dtype=object).copy()
     for i in np.flatnonzero(is_unknown):
@@ -382,7 +383,7 @@ def tokenize_sequences(
     """
     strings = column.fillna("").astype(str)
     if getattr(tokenizer, "produces_ids", False):
-        strings = strings.str.lower() if lowercase else strings
+        strings = lowercase_strings(strings) if lowercase else strings
         if hasattr(tokenizer, "batch"):  # one call for the whole column (fast tokenizers run in parallel)
             id_lists = list(tokenizer.batch(strings.tolist()))
         else:

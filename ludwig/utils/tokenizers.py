@@ -104,11 +104,20 @@ def get_tokenizer(name: str, **kwargs: Any) -> Tokenizer:
     return tokenizer_registry[name](**kwargs)
 
 
+def lowercase_strings(strings: pd.Series) -> pd.Series:
+    """Python's ``str.lower`` of every value, whatever backs the strings.
+
+    Not ``Series.str.lower``: on pyarrow-backed strings it lowers character by character (no final-sigma rule,
+    ``"İ"`` to ``"i"``), so the vocabulary would depend on whether pyarrow is installed.
+    """
+    return strings.map(str.lower)
+
+
 def tokenize_column(column: pd.Series, tokenizer: Tokenizer, lowercase: bool = False) -> pd.Series:
     """Each value of ``column`` (read as a string; missing values as ``""``) as a list of tokens."""
     strings = column.fillna("").astype(str)
     if lowercase:
-        strings = strings.str.lower()
+        strings = lowercase_strings(strings)
     if tokenizer.pattern is not None and type(tokenizer).__call__ is Tokenizer.__call__:
         return strings.str.findall(tokenizer.pattern)
     batch = getattr(tokenizer, "batch", None)

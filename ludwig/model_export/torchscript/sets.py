@@ -9,7 +9,7 @@ from torch import nn
 
 from ludwig.constants import UNKNOWN_SYMBOL
 from ludwig.model_export.torchscript.base import fill_string, preprocessor_registry
-from ludwig.model_export.torchscript.lowercasing import build_lowercase, column_lowercase
+from ludwig.model_export.torchscript.lowercasing import build_lowercase
 from ludwig.model_export.torchscript.tokenizers import build_tokenizer
 
 
@@ -25,7 +25,7 @@ class SetPreprocessor(nn.Module):
     def __init__(self, metadata: dict[str, Any], tokenizer: nn.Module, lowercase: bool, counts: bool):
         super().__init__()
         self.tokenizer = tokenizer
-        self.lowercase = build_lowercase(column_lowercase)  # as tokenize_column lowercases
+        self.lowercase = build_lowercase()
         self.apply_lowercase = lowercase
         self.str2idx = {str(k): int(v) for k, v in metadata["str2idx"].items()}
         self.unknown = int(metadata["str2idx"][UNKNOWN_SYMBOL])

@@ -11,7 +11,7 @@ from torch import nn
 from ludwig.constants import UNKNOWN_SYMBOL
 from ludwig.features.binary_feature import STANDARD_STR2BOOL
 from ludwig.model_export.torchscript.base import fill_string, is_float_literal, preprocessor_registry
-from ludwig.model_export.torchscript.lowercasing import OptionalLowercase, column_lowercase
+from ludwig.model_export.torchscript.lowercasing import OptionalLowercase
 from ludwig.model_export.torchscript.unicode_text import CharacterClasses
 
 
@@ -102,8 +102,7 @@ class CategoryPreprocessor(nn.Module):
         self.str2idx: dict[str, int] = {str(k): int(v) for k, v in metadata["str2idx"].items()}
         self.unknown = int(metadata["str2idx"].get(UNKNOWN_SYMBOL, 0))
         self.characters = CharacterClasses()
-        # category_strings lowers with pandas' string methods, as tokenize_column does.
-        self.lowercase = OptionalLowercase(column_lowercase if lowercase else None)
+        self.lowercase = OptionalLowercase(lowercase)
         self.fill = fill_string(metadata)
 
     def forward(self, values: list[str]) -> torch.Tensor:

@@ -10,14 +10,14 @@ matrix of ``build_sequence_matrix``. A BERT WordPiece tokenizer (:mod:`.wordpiec
 
 # No ``from __future__ import annotations``: TorchScript reads the annotations of scripted code as real types.
 
-from typing import Any, Optional
+from typing import Any
 
 import torch
 from torch import nn
 
 from ludwig.encoders.text_encoders import EMBEDDINGS_CACHED
 from ludwig.model_export.torchscript.base import Unscriptable, fill_string, preprocessor_registry
-from ludwig.model_export.torchscript.lowercasing import OptionalLowercase, column_lowercase, preprocessing_lowercase
+from ludwig.model_export.torchscript.lowercasing import OptionalLowercase
 from ludwig.model_export.torchscript.tokenizers import (
     SCRIPTABLE_TOKENIZERS,
     WORDPIECE_TOKENIZERS,
@@ -26,7 +26,6 @@ from ludwig.model_export.torchscript.tokenizers import (
     scripted_form,
     unscriptable_tokenizer,
 )
-from ludwig.model_export.torchscript.unicode_text import LowerStrings
 from ludwig.model_export.torchscript.wordpiece import build_wordpiece
 from ludwig.utils.strings_utils import (
     START_SYMBOL,
@@ -39,10 +38,10 @@ from ludwig.utils.strings_utils import (
 
 class ValueTokens(nn.Module):
     """Base of :class:`ChunkwiseTokens` and :class:`WholeValueTokens`: ``forward(text) -> tokens`` of one value
-    and ``batch(values)`` of each value, made with ``tokenizer``, lowercased as ``lowercase`` does (if given),
+    and ``batch(values)`` of each value, made with ``tokenizer``, lowercased (``str.lower``) when ``lowercase``,
     and with the unknown symbol kept as the unknown token."""
 
-    def __init__(self, tokenizer: ScriptedTokenizer, lowercase: Optional[LowerStrings], unknown_symbol: str):
+    def __init__(self, tokenizer: ScriptedTokenizer, lowercase: bool, unknown_symbol: str):
         super().__init__()
         self.tokenizer = tokenizer
         self.lowercase = OptionalLowercase(lowercase)
@@ -51,10 +50,10 @@ class ValueTokens(nn.Module):
 
 class ChunkwiseTokens(ValueTokens):
     """One value's tokens as ``tokenize_sequences`` makes them with a whitespace-separable tokenizer: each
-    whitespace chunk is the unknown token when it is exactly the unknown symbol, else (lowercased as
-    ``lowercase`` does, if given) tokenized on its own."""
+    whitespace chunk is the unknown token when it is exactly the unknown symbol, else (lowercased when
+    ``lowercase``) tokenized on its own."""
 
-    def __init__(self, tokenizer: ChunkTokenizer, lowercase: Optional[LowerStrings], unknown_symbol: str):
+    def __init__(self, tokenizer: ChunkTokenizer, lowercase: bool, unknown_symbol: str):
         super().__init__(tokenizer, lowercase, unknown_symbol)
 
     def forward(self, text: str) -> list[str]:
@@ -184,7 +183,7 @@ class TokenIdSequencePreprocessor(PaddedIdsPreprocessor):
     Hugging Face tokenizer, its special tokens included), as ``build_sequence_matrix`` passes them through:
     truncated to the width, padded with the tokenizer's padding id on the configured side."""
 
-    def __init__(self, metadata: dict[str, Any], tokenizer: nn.Module, lowercase: Optional[LowerStrings], padding: str):
+    def __init__(self, metadata: dict[str, Any], tokenizer: nn.Module, lowercase: bool, padding: str):
         super().__init__(metadata, padding)
         self.tokenizer = tokenizer
         self.lowercase = OptionalLowercase(lowercase)
@@ -217,12 +216,10 @@ def build_sequence(feature: Any, metadata: dict[str, Any]) -> nn.Module:
     python_tokenizer = tokenizer_from_preprocessing(preprocessing)  # the options Python preprocessing uses
     padding = str(preprocessing.padding)
     if getattr(python_tokenizer, "produces_ids", False):
-        # tokenize_sequences lowers the values of an ids-producing tokenizer with the column's string methods.
-        lowercase = column_lowercase if preprocessing.lowercase else None
         wordpiece = build_wordpiece(python_tokenizer.tokenizer, name)
-        return TokenIdSequencePreprocessor(metadata, wordpiece, lowercase, padding)
+        return TokenIdSequencePreprocessor(metadata, wordpiece, bool(preprocessing.lowercase), padding)
     tokenizer = scripted_form(python_tokenizer, name)
-    lowercase = preprocessing_lowercase(python_tokenizer) if preprocessing.lowercase else None
+    lowercase = bool(preprocessing.lowercase)
     unknown_symbol = str(metadata["unknown_symbol"])
     if type(python_tokenizer) in WHITESPACE_SEPARABLE_TOKENIZERS:
         tokens: ValueTokens = ChunkwiseTokens(tokenizer, lowercase, unknown_symbol)

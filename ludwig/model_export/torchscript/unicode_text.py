@@ -13,8 +13,7 @@ Export-time tables (cached per process):
   (``'`` ``-`` U+2019), the punctuation the English word tokenizer treats specially.
 - :func:`lowercase_tables`: ``char -> lower(char)`` for the non-ASCII characters a lowercasing changes, and
   the case-ignorable/cased properties that decide Python's final-sigma rule (``"ΣΑΣ".lower() == "σας"``), read
-  off that lowercasing itself: Python's ``str.lower`` by default, or the one preprocessing applies (pandas
-  lowercases its pyarrow-backed strings per character, without the final-sigma rule).
+  off that lowercasing itself (Python's ``str.lower``, which preprocessing applies, unless another is given).
 - :func:`case_insensitive_letters`: the characters a case-insensitive regex letter matches (``ſ`` for ``s``).
 
 Scripted modules: :class:`CharacterClasses` (``scan``, ``split`` = ``str.split()``, ``strip`` = ``str.strip()``,
@@ -170,7 +169,7 @@ def lowercase_tables(lower_strings: LowerStrings = python_lower) -> tuple[dict[s
     ``lower_map`` maps each non-ASCII character to its lowercase form where that differs (the capital sigma
     left out: it depends on context); ``casing`` holds the CASE_IGNORABLE/CASED bits of the final-sigma rule.
     Python lowers ``Σ`` to ``ς`` when a cased character precedes it (skipping case-ignorable ones) and none
-    follows it; a lowering without that rule (pandas' pyarrow strings) gets no bits and always ``σ``.
+    follows it; a lowering without that rule gets no bits and always ``σ``.
 
     Everything is read off ``lower_strings`` itself, probing all code points: ``"A" + c + "Σ"`` lowers
     to ``"a" + lower(c) + sigma``, whose sigma is final when ``c`` is case-ignorable (the rule reaches the cased
