@@ -298,7 +298,7 @@ def _load_hyperopt(raw: Any) -> tuple[Any, list[str]]:
 
 
 def _check_objective(hyperopt: Any, model_config: Any) -> list[str]:
-    from ludwig.modules.metric_modules import get_metric_classes
+    from ludwig.schema.metrics import metric_names
 
     outputs = {f.name: f.type for f in model_config.output_features}
     feature, metric = hyperopt.output_feature, hyperopt.metric
@@ -315,7 +315,7 @@ def _check_objective(hyperopt: Any, model_config: Any) -> list[str]:
             f"hyperopt.output_feature: {feature!r} is not an output feature; expected one of {allowed}."
             f"{did_you_mean(feature, allowed)}"
         ]
-    metrics = [_LOSS, *sorted(get_metric_classes(outputs[feature]))]
+    metrics = metric_names(outputs[feature])
     if metric not in metrics:
         return [
             f"hyperopt.metric: {metric!r} is not a metric of {outputs[feature]} output feature {feature!r}; "

@@ -20,7 +20,6 @@ from ludwig.constants import (
     BINARY,
     CATEGORY,
     LOGITS,
-    LOSS_METRIC,
     NUMBER,
     PREDICTIONS,
     PROBABILITIES,
@@ -31,23 +30,13 @@ from ludwig.constants import (
     VECTOR,
 )
 from ludwig.modules.loss_modules import relative_errors, sequence_token_nll
+from ludwig.schema.metrics import METRIC_NAMES
 from ludwig.utils.registry import TypedRegistry
 
 MINIMIZE = "minimize"
 MAXIMIZE = "maximize"
 
 metric_registry: TypedRegistry[type[LudwigMetric]] = TypedRegistry("metric")
-
-DEFAULT_VALIDATION_METRIC = {
-    BINARY: "roc_auc",
-    NUMBER: "mean_squared_error",
-    CATEGORY: "accuracy",
-    VECTOR: "mean_squared_error",
-    SET: "jaccard",
-    SEQUENCE: LOSS_METRIC,
-    TEXT: LOSS_METRIC,
-    TIMESERIES: "mean_squared_error",
-}
 
 _objectives: dict[str, str] = {}
 
@@ -78,7 +67,15 @@ class LudwigMetric:
 
 
 def register_metric(name: str, feature_types: str | list[str]) -> Callable[[type[LudwigMetric]], type[LudwigMetric]]:
-    """Decorator registering a metric class under ``name`` for each of ``feature_types``."""
+    """Decorator registering a metric class under ``name`` for each of ``feature_types``.
+
+    The name must be declared for each type in ``ludwig.schema.metrics.METRIC_NAMES``, which config validation
+    reads without importing torch.
+    """
+    types = [feature_types] if isinstance(feature_types, str) else list(feature_types)
+    undeclared = [t for t in types if name not in METRIC_NAMES.get(t, ())]
+    if undeclared:
+        raise ValueError(f"Metric {name!r} is not declared for {undeclared} in ludwig.schema.metrics.METRIC_NAMES.")
 
     def wrap(cls: type[LudwigMetric]) -> type[LudwigMetric]:
         _objectives[name] = cls.objective

@@ -236,7 +236,7 @@ def _check_bucketing_field(config: ModelConfig) -> list[str]:
 
 
 def _check_validation_metric(config: ModelConfig) -> list[str]:
-    from ludwig.modules.metric_modules import get_metric_classes
+    from ludwig.schema.metrics import metric_names
 
     trainer = config.trainer
     output_types = {f.name: f.type for f in config.output_features}
@@ -255,7 +255,7 @@ def _check_validation_metric(config: ModelConfig) -> list[str]:
             return [f"trainer.validation_metric: {metric!r} is not available for 'combined'; only 'loss' is."]
         return []
     feature_type = output_types[field or next(iter(output_types))]
-    allowed = ["loss", *get_metric_classes(feature_type)]
+    allowed = metric_names(feature_type)
     if metric not in allowed:
         return [
             f"trainer.validation_metric: {metric!r} is not a metric of {feature_type} output "
@@ -266,7 +266,7 @@ def _check_validation_metric(config: ModelConfig) -> list[str]:
 
 def _render_derived_values(config: ModelConfig) -> None:
     """Fill the values whose defaults depend on the rest of the config."""
-    from ludwig.modules.metric_modules import DEFAULT_VALIDATION_METRIC
+    from ludwig.schema.metrics import DEFAULT_VALIDATION_METRIC
 
     run_config_renderers(config)
     global_max_length = config.preprocessing.global_max_sequence_length

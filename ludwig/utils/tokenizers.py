@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ludwig.utils.registry import Registry
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported lazily: config validation, which reads the registry, must not load pandas
 
 
 class Tokenizer:
@@ -122,6 +123,8 @@ def tokenize_column(column: pd.Series, tokenizer: Tokenizer, lowercase: bool = F
         return strings.str.findall(tokenizer.pattern)
     batch = getattr(tokenizer, "batch", None)
     if batch is not None:  # tokenizers that handle a whole list at once (Hugging Face)
+        import pandas as pd
+
         return pd.Series(batch(strings.tolist()), index=strings.index, dtype=object)
     return strings.map(tokenizer)
 

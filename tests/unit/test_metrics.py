@@ -12,7 +12,6 @@ from sklearn import metrics as skm
 
 from ludwig.constants import BINARY, CATEGORY, NUMBER, PREDICTIONS, PROBABILITIES, VECTOR
 from ludwig.modules.metric_modules import (
-    DEFAULT_VALIDATION_METRIC,
     MAXIMIZE,
     MINIMIZE,
     HitsAtK,
@@ -23,6 +22,7 @@ from ludwig.modules.metric_modules import (
     get_metric_classes,
     get_metric_objective,
 )
+from ludwig.schema.metrics import DEFAULT_VALIDATION_METRIC, METRIC_NAMES
 
 N, C, D = 300, 5, 4
 
@@ -261,6 +261,12 @@ def test_default_validation_metrics_are_registered():
     for feature_type, name in DEFAULT_VALIDATION_METRIC.items():
         # "loss" is tracked by every output feature without a metric class.
         assert name == "loss" or name in get_metric_classes(feature_type)
+
+
+def test_declared_metric_names_match_the_registered_classes():
+    # Config validation reads the torch-free table; every name there must have an implementation and vice versa.
+    for feature_type, names in METRIC_NAMES.items():
+        assert sorted(names) == sorted(get_metric_classes(feature_type)), feature_type
 
 
 def test_every_metric_computes_a_finite_float(binary_data, category_data, generator):
