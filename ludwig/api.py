@@ -736,8 +736,26 @@ class LudwigModel:
         allow_parallel_threads: bool = True,
         callbacks: list | None = None,
         from_checkpoint: bool = False,
+        trust_remote_code: bool = False,
     ) -> LudwigModel:
-        """Load a model folder written by ``save``/``train`` (weights are read without unpickling)."""
+        """Load a model folder written by ``save``/``train``.
+
+        The folder is read as data: JSON config and metadata, safetensors weights, nothing unpickled and no code
+        imported from it, or from where its config points, unless ``trust_remote_code`` (see ``docs/security.md``).
+
+        Args:
+            model_dir: the model folder (``<results>/<experiment>_<model>/model``).
+            from_checkpoint: load the weights of the latest training checkpoint instead of the best model.
+            trust_remote_code: allow the Hugging Face checkpoints the config names with
+                ``pretrained_kwargs.trust_remote_code: true`` to run their own modelling code. Pass it only for a
+                folder, and checkpoints, you trust.
+            (the other arguments are those of ``LudwigModel``.)
+
+        Raises:
+            UntrustedCodeError: the config sets ``trust_remote_code`` and ``trust_remote_code`` is False.
+        """
+        from ludwig.utils.trust import check_remote_code
+
         hyperparameters = os.path.join(model_dir, MODEL_HYPERPARAMETERS_FILE_NAME)
         if not os.path.exists(hyperparameters):
             raise FileNotFoundError(
@@ -745,6 +763,7 @@ class LudwigModel:
             )
         with open(hyperparameters) as f:
             config = json.load(f)
+        check_remote_code(config, model_dir, trust_remote_code)
         model = LudwigModel(config, logging_level, backend, gpus, gpu_memory_limit, allow_parallel_threads, callbacks)
         with open(os.path.join(model_dir, TRAIN_SET_METADATA_FILE_NAME)) as f:
             from ludwig.utils.backward_compatibility import upgrade_metadata

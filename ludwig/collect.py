@@ -54,14 +54,22 @@ def collect_weights_cli(
     output_directory: str = "results",
     allow_parallel_threads: bool = True,
     logging_level: int = logging.INFO,
+    trust_remote_code: bool = False,
     **kwargs: Any,
 ) -> list[str]:
     """Save the named weight tensors of the model in ``model_path`` as one ``.npy`` file each.
 
+    ``trust_remote_code`` is the opt-in of ``LudwigModel.load`` to code the model's config points at.
+
     Returns:
         The paths of the saved files, in the order of ``tensors``.
     """
-    model = _load_model(model_path, logging_level, allow_parallel_threads=allow_parallel_threads)
+    model = _load_model(
+        model_path,
+        logging_level,
+        allow_parallel_threads=allow_parallel_threads,
+        trust_remote_code=trust_remote_code,
+    )
     paths = save_arrays(model.collect_weights(tensors), output_directory)
     logger.info("Saved %d tensor(s) to %s", len(paths), os.path.abspath(output_directory))
     return paths
@@ -95,6 +103,7 @@ def cli_collect_weights(sys_argv: Sequence[str]) -> None:
             output_directory=args.output_directory,
             allow_parallel_threads=args.allow_parallel_threads,
             logging_level=level,
+            trust_remote_code=args.trust_remote_code,
         )
 
 
@@ -116,9 +125,12 @@ def collect_activations_cli(
     callbacks: list | None = None,
     backend: str | None = None,
     logging_level: int = logging.INFO,
+    trust_remote_code: bool = False,
     **kwargs: Any,
 ) -> list[str]:
     """Run ``dataset`` through the model in ``model_path`` and save the outputs of ``layers``, one ``.npy`` each.
+
+    ``trust_remote_code`` is the opt-in of ``LudwigModel.load`` to code the model's config points at.
 
     Returns:
         The paths of the saved files, in the order of ``layers``.
@@ -131,6 +143,7 @@ def collect_activations_cli(
         allow_parallel_threads=allow_parallel_threads,
         callbacks=callbacks,
         backend=backend,
+        trust_remote_code=trust_remote_code,
     )
     activations = model.collect_activations(
         layers, dataset, data_format=data_format, split=split, batch_size=batch_size
@@ -169,6 +182,7 @@ def cli_collect_activations(sys_argv: Sequence[str]) -> None:
             batch_size=args.batch_size,
             output_directory=args.output_directory,
             logging_level=level,
+            trust_remote_code=args.trust_remote_code,
             **cli_utils.runtime_kwargs(args),
         )
 
@@ -203,22 +217,31 @@ def model_summary(module: Any) -> str:
 
 
 def print_model_summary(
-    model_path: str | None = None, pretrained_model: str | None = None, logging_level: int = logging.INFO, **kwargs: Any
+    model_path: str | None = None,
+    pretrained_model: str | None = None,
+    logging_level: int = logging.INFO,
+    trust_remote_code: bool = False,
+    **kwargs: Any,
 ) -> None:
-    """Print the layer and weight names of the model in ``model_path`` or of a Hugging Face ``pretrained_model``."""
+    """Print the layer and weight names of the model in ``model_path`` or of a Hugging Face ``pretrained_model``.
+
+    ``trust_remote_code`` lets the model folder's config, or the pretrained model, run its own modelling code.
+    """
     if model_path is not None:
-        model = _load_model(model_path, logging_level)
+        model = _load_model(model_path, logging_level, trust_remote_code=trust_remote_code)
         print(model_summary(model.model))
         return
     if pretrained_model is None:
         raise cli_utils.CLIError("Pass the model to summarize: -m/--model_path or -pm/--pretrained_model.")
     try:
-        from transformers import AutoModel
+        import transformers  # noqa: F401
     except ImportError:
         raise cli_utils.CLIError(
             "Summarizing a pretrained model needs the optional 'transformers' package: pip install 'ludwig[text]'."
         ) from None
-    print(model_summary(AutoModel.from_pretrained(pretrained_model)))
+    from ludwig.utils.hf_utils import load_pretrained_model
+
+    print(model_summary(load_pretrained_model(pretrained_model, trust_remote_code=trust_remote_code)))
 
 
 def cli_collect_summary(sys_argv: Sequence[str]) -> None:
@@ -232,11 +255,14 @@ def cli_collect_summary(sys_argv: Sequence[str]) -> None:
     source.add_argument(
         "-pm", "--pretrained_model", help="name of a Hugging Face pretrained model (needs transformers)"
     )
+    cli_utils.add_trust_remote_code_arg(parser)
     cli_utils.add_logging_arg(parser)
     args = parser.parse_args(sys_argv)
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors("collect_summary", level):
-        print_model_summary(args.model_path, args.pretrained_model, logging_level=level)
+        print_model_summary(
+            args.model_path, args.pretrained_model, logging_level=level, trust_remote_code=args.trust_remote_code
+        )
 
 
 if __name__ == "__main__":

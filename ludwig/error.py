@@ -27,3 +27,18 @@ class InputDataError(LudwigError, ValueError):
         self.feature_type = feature_type
         self.message = message
         super().__init__(f'Column "{column_name}" as {feature_type} feature: {message}')
+
+
+class DatasetError(LudwigError, ValueError):
+    """The dataset as a whole cannot be used: duplicated column names, or no training rows left to learn from."""
+
+
+class UntrustedCodeError(LudwigError):
+    """Loading a model folder would run code from it, or from where its config points, without an opt-in.
+
+    ``settings`` describes each ``trust_remote_code`` setting found (feature, path, checkpoint).
+    """
+
+    def __init__(self, message: str, settings: list[str]):
+        self.settings = list(settings)
+        super().__init__(message)

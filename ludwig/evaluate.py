@@ -31,9 +31,12 @@ def evaluate_cli(
     callbacks: list | None = None,
     backend: str | None = None,
     logging_level: int = logging.INFO,
+    trust_remote_code: bool = False,
     **kwargs: Any,
 ) -> dict:
     """Load the model in ``model_path``, evaluate it on ``dataset`` and save the statistics and predictions.
+
+    ``trust_remote_code`` is the opt-in of ``LudwigModel.load`` to code the model's config points at.
 
     Returns:
         The evaluation statistics, ``{output feature | "combined": {metric: value}}``.
@@ -48,6 +51,7 @@ def evaluate_cli(
         gpu_memory_limit=gpu_memory_limit,
         allow_parallel_threads=allow_parallel_threads,
         callbacks=callbacks,
+        trust_remote_code=trust_remote_code,
     )
     eval_stats, _, _ = model.evaluate(
         dataset=dataset,
@@ -100,6 +104,7 @@ def cli(sys_argv: Sequence[str]) -> None:
             skip_collect_overall_stats=args.skip_collect_overall_stats,
             output_directory=args.output_directory,
             logging_level=level,
+            trust_remote_code=args.trust_remote_code,
             **cli_utils.runtime_kwargs(args),
         )
 

@@ -52,12 +52,13 @@ def experiment_cli(
     backend: str | None = None,
     random_seed: int = 42,
     logging_level: int = logging.INFO,
+    trust_remote_code: bool = False,
     **kwargs: Any,
 ) -> tuple[LudwigModel, dict, Any, Any, str]:
     """Train a model, evaluate it on ``eval_split`` and save everything in one results folder.
 
-    Arguments are those of :func:`ludwig.train.train_cli` plus the evaluation options of
-    ``LudwigModel.experiment``.
+    Arguments are those of :func:`ludwig.train.train_cli` (``trust_remote_code`` included) plus the evaluation
+    options of ``LudwigModel.experiment``.
 
     Returns:
         ``(model, eval_stats, train_stats, preprocessed_data, output_directory)``.
@@ -70,6 +71,7 @@ def experiment_cli(
         model_resume_path,
         logging_level=logging_level,
         callbacks=callbacks,
+        trust_remote_code=trust_remote_code,
         gpus=gpus,
         gpu_memory_limit=gpu_memory_limit,
         allow_parallel_threads=allow_parallel_threads,
@@ -232,6 +234,7 @@ def cli(sys_argv: Sequence[str]) -> None:
             eval_split=args.eval_split,
             skip_save_unprocessed_output=args.skip_save_unprocessed_output,
             logging_level=level,
+            trust_remote_code=args.trust_remote_code,
             **cli_utils.args_named(args, cli_utils.DATA_ARGS, cli_utils.RUN_NAME_ARGS),
             **save_flags,
             **cli_utils.runtime_kwargs(args),

@@ -19,17 +19,25 @@ from ludwig.utils import cli_utils
 logger = logging.getLogger(__name__)
 
 
-def _load_model(model_path: str, logging_level: int):
+def _load_model(model_path: str, kwargs: dict[str, Any]):
+    """``LudwigModel.load`` with the ``logging_level`` and ``trust_remote_code`` of an export command's kwargs."""
     from ludwig.api import LudwigModel
 
-    return LudwigModel.load(model_path, logging_level=logging_level)
+    return LudwigModel.load(
+        model_path,
+        logging_level=kwargs.get("logging_level", logging.INFO),
+        trust_remote_code=kwargs.get("trust_remote_code", False),
+    )
 
 
 def export_model_cli(
     model_path: str, output_path: str = "exported_model", format: str = "safetensors", **kwargs: Any
 ) -> None:
-    """Export the model folder ``model_path`` to ``output_path`` in ``format``."""
-    model = _load_model(model_path, kwargs.get("logging_level", logging.INFO))
+    """Export the model folder ``model_path`` to ``output_path`` in ``format``.
+
+    ``kwargs`` may hold ``logging_level`` and ``trust_remote_code`` (the opt-in of ``LudwigModel.load``).
+    """
+    model = _load_model(model_path, kwargs)
     model.export_model(output_path, format=format)
     logger.info("Exported %s as %s to %s", model_path, format, os.path.abspath(output_path))
 
@@ -41,8 +49,11 @@ def export_torchscript_cli(
     device: str | None = None,
     **kwargs: Any,
 ) -> None:
-    """Save the model folder ``model_path`` as TorchScript (``inference_module.pt``) in ``output_path``."""
-    model = _load_model(model_path, kwargs.get("logging_level", logging.INFO))
+    """Save the model folder ``model_path`` as TorchScript (``inference_module.pt``) in ``output_path``.
+
+    ``kwargs`` may hold ``logging_level`` and ``trust_remote_code`` (the opt-in of ``LudwigModel.load``).
+    """
+    model = _load_model(model_path, kwargs)
     model.save_torchscript(output_path, model_only=model_only, device=device)
     logger.info("Saved TorchScript of %s to %s", model_path, os.path.abspath(output_path))
 
@@ -59,7 +70,7 @@ def export_mlflow_cli(
     from ludwig import mlflow_model
 
     mlflow = mlflow_model.require_mlflow()
-    _load_model(model_path, kwargs.get("logging_level", logging.INFO))  # fail early on a bad folder
+    _load_model(model_path, kwargs)  # fail early on a bad folder
     mlflow_model.save_model(model_path, output_path)
     logger.info("Saved MLflow model of %s to %s", model_path, os.path.abspath(output_path))
     if registered_model_name:
@@ -96,7 +107,13 @@ def _cli_export(command: str, description: str, sys_argv: Sequence[str], format:
     args = parser.parse_args(sys_argv)
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors(command, level):
-        export_model_cli(args.model_path, args.output_path, format or args.format, logging_level=level)
+        export_model_cli(
+            args.model_path,
+            args.output_path,
+            format or args.format,
+            logging_level=level,
+            trust_remote_code=args.trust_remote_code,
+        )
 
 
 def cli_export_model(sys_argv: Sequence[str]) -> None:
@@ -124,7 +141,14 @@ def cli_export_torchscript(sys_argv: Sequence[str]) -> None:
     args = parser.parse_args(sys_argv)
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors("export_torchscript", level):
-        export_torchscript_cli(args.model_path, args.output_path, args.model_only, args.device, logging_level=level)
+        export_torchscript_cli(
+            args.model_path,
+            args.output_path,
+            args.model_only,
+            args.device,
+            logging_level=level,
+            trust_remote_code=args.trust_remote_code,
+        )
 
 
 def cli_export_mlflow(sys_argv: Sequence[str]) -> None:
@@ -136,4 +160,10 @@ def cli_export_mlflow(sys_argv: Sequence[str]) -> None:
     args = parser.parse_args(sys_argv)
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors("export_mlflow", level):
-        export_mlflow_cli(args.model_path, args.output_path, args.registered_model_name, logging_level=level)
+        export_mlflow_cli(
+            args.model_path,
+            args.output_path,
+            args.registered_model_name,
+            logging_level=level,
+            trust_remote_code=args.trust_remote_code,
+        )

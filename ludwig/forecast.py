@@ -29,6 +29,8 @@ def forecast_cli(
 ) -> Any:
     """Load the model in ``model_path`` and forecast ``horizon`` steps past the last row of ``dataset``.
 
+    ``kwargs`` go to ``LudwigModel.load`` (``gpus``, ..., ``trust_remote_code``).
+
     Returns:
         The forecast DataFrame (``horizon`` rows, one column per forecast output).
     """
@@ -75,6 +77,7 @@ def cli(sys_argv: Sequence[str]) -> None:
             output_directory=args.output_directory,
             output_format=args.output_format,
             logging_level=level,
+            trust_remote_code=args.trust_remote_code,
             **cli_utils.runtime_kwargs(args),
         )
         print(forecast.to_string())

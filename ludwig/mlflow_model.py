@@ -127,8 +127,11 @@ def log_model(model_dir: str, registered_model_name: str | None = None, name: st
     )
 
 
-def load_model(model_uri: str) -> Any:
-    """The ``LudwigModel`` of an MLflow model saved by ``save_model`` (a local path, ``runs:/``, ``models:/`` ...)."""
+def load_model(model_uri: str, trust_remote_code: bool = False) -> Any:
+    """The ``LudwigModel`` of an MLflow model saved by ``save_model`` (a local path, ``runs:/``, ``models:/`` ...).
+
+    ``trust_remote_code`` is the opt-in of ``LudwigModel.load`` to code the model's config points at.
+    """
     mlflow = require_mlflow()
     from mlflow.models import Model
 
@@ -138,7 +141,7 @@ def load_model(model_uri: str) -> Any:
     flavor = Model.load(local_path).flavors.get(FLAVOR_NAME)
     if flavor is None:
         raise ValueError(f"The MLflow model {model_uri} has no {FLAVOR_NAME!r} flavor: it was not saved by Ludwig.")
-    return LudwigModel.load(os.path.join(local_path, flavor["data"]))
+    return LudwigModel.load(os.path.join(local_path, flavor["data"]), trust_remote_code=trust_remote_code)
 
 
 class _LudwigPyfunc:

@@ -28,9 +28,12 @@ def predict_cli(
     callbacks: list | None = None,
     backend: str | None = None,
     logging_level: int = logging.INFO,
+    trust_remote_code: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Load the model in ``model_path``, predict ``dataset`` and save the predictions in ``output_directory``.
+
+    ``trust_remote_code`` is the opt-in of ``LudwigModel.load`` to code the model's config points at.
 
     Returns:
         The predictions DataFrame (one row per input row, in input order).
@@ -45,6 +48,7 @@ def predict_cli(
         gpu_memory_limit=gpu_memory_limit,
         allow_parallel_threads=allow_parallel_threads,
         callbacks=callbacks,
+        trust_remote_code=trust_remote_code,
     )
     predictions, _ = model.predict(
         dataset=dataset,
@@ -87,6 +91,7 @@ def cli(sys_argv: Sequence[str]) -> None:
             skip_save_predictions=args.skip_save_predictions,
             output_directory=args.output_directory,
             logging_level=level,
+            trust_remote_code=args.trust_remote_code,
             **cli_utils.runtime_kwargs(args),
         )
 

@@ -106,11 +106,15 @@ def run_server(
     prediction_timeout: float | None = DEFAULT_PREDICTION_TIMEOUT_S,
     max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
     logging_level: int = logging.INFO,
+    trust_remote_code: bool = False,
 ) -> None:
-    """Load the model in ``model_path`` once, then serve it until interrupted (Ctrl-C stops it cleanly)."""
+    """Load the model in ``model_path`` once, then serve it until interrupted (Ctrl-C stops it cleanly).
+
+    ``trust_remote_code`` is the opt-in of ``LudwigModel.load`` to code the model's config points at.
+    """
     from ludwig.api import LudwigModel
 
-    model = LudwigModel.load(model_path, logging_level=logging_level)
+    model = LudwigModel.load(model_path, logging_level=logging_level, trust_remote_code=trust_remote_code)
     app = server(model, allowed_origins, max_payload_bytes=max_payload_bytes, prediction_timeout=prediction_timeout)
     serve_app(app, host, port, f"Ludwig server serving {model_path}", logging_level=logging_level)
 

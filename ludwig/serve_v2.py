@@ -42,8 +42,16 @@ DESCRIPTION = "Serve a trained model over a JSON API (/predict, /batch_predict, 
 class _ModelSlot:
     """The served model: given loaded, or loaded from a folder in a background thread."""
 
-    def __init__(self, model: Any, timeout: float | None, metrics: ServerMetrics | None, logging_level: int):
+    def __init__(
+        self,
+        model: Any,
+        timeout: float | None,
+        metrics: ServerMetrics | None,
+        logging_level: int,
+        trust_remote_code: bool = False,
+    ):
         self.timeout = timeout
+        self.trust_remote_code = trust_remote_code
         self.metrics = metrics
         self.source = None
         self.error: str | None = None
@@ -60,7 +68,7 @@ class _ModelSlot:
         from ludwig.api import LudwigModel
 
         try:
-            model = LudwigModel.load(self.source, logging_level=logging_level)
+            model = LudwigModel.load(self.source, logging_level=logging_level, trust_remote_code=self.trust_remote_code)
         except Exception as e:  # reported by every model endpoint, and logged once here
             logger.exception("Could not load the model in %s", self.source)
             self.error = f"The model in {self.source} could not be loaded: {e}"
@@ -98,6 +106,7 @@ def server(
     max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
     prediction_timeout: float | None = DEFAULT_PREDICTION_TIMEOUT_S,
     logging_level: int = logging.ERROR,
+    trust_remote_code: bool = False,
 ) -> Any:
     """The FastAPI app of the JSON API serving ``model``.
 
@@ -108,6 +117,8 @@ def server(
         max_payload_bytes: larger request bodies answer 413.
         prediction_timeout: seconds a prediction may take before the request answers 504 (None: no limit).
         logging_level: logging level of the model loaded from a path.
+        trust_remote_code: the opt-in of ``LudwigModel.load`` to code the config of a model loaded from a path
+            points at.
 
     Returns:
         A ``fastapi.FastAPI`` app (``app.state.metrics`` is its ``ServerMetrics``, None without prometheus_client).
@@ -120,7 +131,7 @@ def server(
         "Predictions of a Ludwig model from JSON bodies; GET /info lists the input features.",
         allowed_origins,
     )
-    slot = _ModelSlot(model, prediction_timeout, app.state.metrics, logging_level)
+    slot = _ModelSlot(model, prediction_timeout, app.state.metrics, logging_level, trust_remote_code)
 
     any_record = {"type": "object", "additionalProperties": True}
     record_doc = request_body({"application/json": any_record})
@@ -175,13 +186,20 @@ def run_server(
     prediction_timeout: float | None = DEFAULT_PREDICTION_TIMEOUT_S,
     max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
     logging_level: int = logging.INFO,
+    trust_remote_code: bool = False,
 ) -> None:
-    """Serve the model in ``model_path`` until interrupted; it answers at once, the model loads in the background."""
+    """Serve the model in ``model_path`` until interrupted; it answers at once, the model loads in the background.
+
+    ``trust_remote_code`` is the opt-in of ``LudwigModel.load`` to code the model's config points at.
+    """
+    from ludwig.utils.trust import check_model_folder_trust
+
     if not os.path.isfile(os.path.join(model_path, MODEL_HYPERPARAMETERS_FILE_NAME)):  # fail now, not in the loader
         raise FileNotFoundError(
             f"{model_path} is not a Ludwig model folder: {MODEL_HYPERPARAMETERS_FILE_NAME} is missing."
         )
-    app = server(model_path, allowed_origins, max_payload_bytes, prediction_timeout, logging_level)
+    check_model_folder_trust(model_path, MODEL_HYPERPARAMETERS_FILE_NAME, trust_remote_code)
+    app = server(model_path, allowed_origins, max_payload_bytes, prediction_timeout, logging_level, trust_remote_code)
     serve_app(
         app, host, port, f"Ludwig JSON server serving {model_path}", command="serve_v2", logging_level=logging_level
     )

@@ -23,12 +23,14 @@ def build_model(
     model_resume_path: str | None = None,
     logging_level: int = logging.INFO,
     callbacks: list | None = None,
+    trust_remote_code: bool = False,
     **runtime: Any,
 ) -> LudwigModel:
     """The model ``train``/``experiment`` start from.
 
     A trained model from ``model_load_path`` (fine-tuning), else a new model from ``config``; when resuming without
-    a config, the config saved in the resumed results folder.
+    a config, the config saved in the resumed results folder. A config read from a folder runs code it points at
+    only with ``trust_remote_code`` (see ``LudwigModel.load``).
 
     Raises:
         CLIError: no config was given and none can be found.
@@ -41,7 +43,13 @@ def build_model(
             logger.warning(
                 "Starting from the model in %s: its own config is used, the given config is ignored.", model_load_path
             )
-        return LudwigModel.load(model_load_path, logging_level=logging_level, callbacks=callbacks, **runtime)
+        return LudwigModel.load(
+            model_load_path,
+            logging_level=logging_level,
+            callbacks=callbacks,
+            trust_remote_code=trust_remote_code,
+            **runtime,
+        )
     if config is None and model_resume_path is not None:
         config = os.path.join(model_resume_path, MODEL_FILE_NAME, MODEL_HYPERPARAMETERS_FILE_NAME)
         if not os.path.isfile(config):
@@ -49,6 +57,10 @@ def build_model(
                 f"Cannot resume from {model_resume_path!r}: it holds no {MODEL_FILE_NAME}/"
                 f"{MODEL_HYPERPARAMETERS_FILE_NAME}; pass the config with -c/--config."
             )
+        from ludwig.utils.trust import check_remote_code
+
+        config = cli_utils.load_yaml_file(config)
+        check_remote_code(config, model_resume_path, trust_remote_code)
     if config is None:
         raise cli_utils.CLIError("A config is required: pass -c/--config or -cs/--config_str.")
     if isinstance(config, str):
@@ -82,6 +94,7 @@ def train_cli(
     backend: str | None = None,
     random_seed: int = 42,
     logging_level: int = logging.INFO,
+    trust_remote_code: bool = False,
     **kwargs: Any,
 ) -> LudwigModel:
     """Train a model and save the results folder ``<output_directory>/<experiment_name>_<model_name>[_N]``.
@@ -91,6 +104,8 @@ def train_cli(
         dataset: data file split by the config; or ``training_set``/``validation_set``/``test_set``.
         model_load_path: trained model folder to start from instead of a new model.
         model_resume_path: results folder whose interrupted training is resumed.
+        trust_remote_code: let the config of ``model_load_path`` (or of ``model_resume_path`` when no config is
+            given) run the code it points at (see ``LudwigModel.load``).
         (the other arguments are those of ``LudwigModel`` and ``LudwigModel.train``.)
 
     Returns:
@@ -102,6 +117,7 @@ def train_cli(
         model_resume_path,
         logging_level=logging_level,
         callbacks=callbacks,
+        trust_remote_code=trust_remote_code,
         gpus=gpus,
         gpu_memory_limit=gpu_memory_limit,
         allow_parallel_threads=allow_parallel_threads,
@@ -157,6 +173,7 @@ def cli(sys_argv: Sequence[str]) -> None:
             model_load_path=args.model_load_path,
             model_resume_path=args.model_resume_path,
             logging_level=level,
+            trust_remote_code=args.trust_remote_code,
             **cli_utils.args_named(args, cli_utils.DATA_ARGS, cli_utils.RUN_NAME_ARGS, cli_utils.TRAIN_SAVE_FLAGS),
             **cli_utils.runtime_kwargs(args),
         )

@@ -43,11 +43,16 @@ def build_transformer(config, spec: HFArchitecture | None, metadata: dict[str, A
     model_class = spec.model_class if spec is not None else "AutoModel"
     use_pretrained = getattr(config, "use_pretrained", True)
     if use_pretrained:
-        checkpoint_config = hf_utils.load_pretrained_config(path)
+        # The checkpoint's own code runs only if the config asks for it (``pretrained_kwargs.trust_remote_code``);
+        # a loaded model folder gets here with it only when the person loading opted in (``ludwig.utils.trust``).
+        trust_remote_code = bool(kwargs.get("trust_remote_code", False))
+        checkpoint_config = hf_utils.load_pretrained_config(path, trust_remote_code=trust_remote_code)
         if spec is not None:
             _check_model_type(config.type, spec, checkpoint_config, path)
         if config.saved_weights_in_checkpoint:
-            model = hf_utils.model_from_config(hf_utils.load_pretrained_config(path, **kwargs), model_class)
+            model = hf_utils.model_from_config(
+                hf_utils.load_pretrained_config(path, **kwargs), model_class, trust_remote_code
+            )
         else:
             model = hf_utils.load_pretrained_model(path, model_class, **kwargs)
     else:

@@ -60,7 +60,8 @@ def run_cli(
     Args:
         sys_argv: the arguments after the command name.
         run_server: the server's ``run_server``, taking the model path and the keywords ``host``, ``port``,
-            ``allowed_origins``, ``prediction_timeout``, ``max_payload_bytes`` and ``logging_level``.
+            ``allowed_origins``, ``prediction_timeout``, ``max_payload_bytes``, ``logging_level`` and
+            ``trust_remote_code`` (the opt-in of ``LudwigModel.load``).
         command: the command named in usage and error messages (``ludwig <command>: error: ...``).
         description: the description of ``--help`` (``DEFAULT_DESCRIPTION`` when empty).
         prog: the program name of ``--help`` when it is not ``ludwig <command>``.
@@ -82,4 +83,5 @@ def run_cli(
             prediction_timeout=args.prediction_timeout,
             max_payload_bytes=int(args.max_payload_mb * 1024 * 1024),
             logging_level=level,
+            trust_remote_code=args.trust_remote_code,
         )

@@ -100,11 +100,12 @@ def add_experiment_name_args(parser: argparse.ArgumentParser, experiment_name: s
 
 
 def add_train_args(parser: argparse.ArgumentParser) -> None:
-    """Model load/resume paths and the ``skip_save_*`` flags of training."""
+    """Model load/resume paths (with ``--trust_remote_code``) and the ``skip_save_*`` flags of training."""
     parser.add_argument("-mlp", "--model_load_path", help="path of a trained model folder to start from (fine-tuning)")
     parser.add_argument(
         "-mrp", "--model_resume_path", help="path of a results folder whose training is resumed from its checkpoint"
     )
+    add_trust_remote_code_arg(parser)
     group = parser.add_argument_group("outputs")
     group.add_argument(
         "-sspi",
@@ -169,8 +170,21 @@ def add_collect_args(parser: argparse.ArgumentParser) -> None:
 
 
 def add_model_path_arg(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    """``-m/--model_path`` and ``--trust_remote_code``, the opt-in to code its config points at."""
     parser.add_argument(
         "-m", "--model_path", required=required, help="path of the trained model folder (results/.../model)"
+    )
+    add_trust_remote_code_arg(parser)
+
+
+def add_trust_remote_code_arg(parser: argparse.ArgumentParser) -> None:
+    """``--trust_remote_code``: the opt-in of ``LudwigModel.load(..., trust_remote_code=True)``."""
+    parser.add_argument(
+        "--trust_remote_code",
+        action="store_true",
+        help="let a loaded model folder run code: the Hugging Face checkpoints its config names with "
+        "pretrained_kwargs.trust_remote_code run their own modelling code. Only for folders you trust "
+        "(docs/security.md)",
     )
 
 

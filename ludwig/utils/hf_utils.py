@@ -4,6 +4,10 @@
 
 Nothing here downloads when the Hub is offline (``HF_HUB_OFFLINE=1``, or ``TRANSFORMERS_OFFLINE=1``): a hub
 name then works only if it is already in the local cache, and a clear error says to pass a local directory.
+
+Nothing here runs a checkpoint's own Python code unless the caller passes ``trust_remote_code=True``: every loader
+passes ``trust_remote_code=False`` otherwise, so a checkpoint with custom code fails with an error instead of
+running it (or of ``transformers`` asking on the terminal).
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ def load_pretrained_tokenizer(pretrained_model_name_or_path: str, **kwargs: Any)
     from transformers import AutoTokenizer
 
     kwargs.setdefault("local_files_only", hub_offline())
+    kwargs.setdefault("trust_remote_code", False)
     try:
         tokenizer = AutoTokenizer.from_pretrained(_resolve(pretrained_model_name_or_path), **kwargs)
     except (OSError, ValueError) as e:
@@ -83,6 +88,7 @@ def load_pretrained_config(pretrained_model_name_or_path: str, **kwargs: Any):
     from transformers import AutoConfig
 
     kwargs.setdefault("local_files_only", hub_offline())
+    kwargs.setdefault("trust_remote_code", False)
     try:
         return AutoConfig.from_pretrained(_resolve(pretrained_model_name_or_path), **kwargs)
     except (OSError, ValueError) as e:
@@ -103,6 +109,7 @@ def load_pretrained_model(pretrained_model_name_or_path: str, model_class: str =
     import transformers
 
     kwargs.setdefault("local_files_only", hub_offline())
+    kwargs.setdefault("trust_remote_code", False)
     cls = getattr(transformers, model_class)
     try:
         return cls.from_pretrained(_resolve(pretrained_model_name_or_path), **kwargs)
@@ -110,12 +117,15 @@ def load_pretrained_model(pretrained_model_name_or_path: str, model_class: str =
         raise _load_error(pretrained_model_name_or_path, "model", e) from e
 
 
-def model_from_config(config, model_class: str = "AutoModel"):
-    """A randomly initialised model of the architecture ``config`` describes."""
+def model_from_config(config, model_class: str = "AutoModel", trust_remote_code: bool = False):
+    """A randomly initialised model of the architecture ``config`` describes.
+
+    ``trust_remote_code`` lets ``AutoModel`` build a model class defined by the checkpoint's own code.
+    """
     import transformers
 
     if model_class == "AutoModel":
-        return transformers.AutoModel.from_config(config)
+        return transformers.AutoModel.from_config(config, trust_remote_code=trust_remote_code)
     return getattr(transformers, model_class)(config)
 
 
