@@ -25,16 +25,39 @@ INITIALIZERS = [
 REDUCE_OPTIONS = ["sum", "mean", "avg", "max", "concat", "last", "attention", "none", None]
 
 
+@dataclasses.dataclass
+class FCLayerConfig(su.BaseConfig):
+    """One entry of ``fc_layers``: what that layer sets differently from the stack (unset keys are inherited)."""
+
+    output_size: int | None = su.PositiveInteger(None, allow_none=True, max=su.MAX_WIDTH, description="Units.")
+    use_bias: bool | None = su.Boolean(None, allow_none=True, description="Whether the layer has a bias.")
+    weights_initializer: str | None = su.StringOptions(INITIALIZERS, None, allow_none=True, description="Weights.")
+    bias_initializer: str | None = su.StringOptions(INITIALIZERS, None, allow_none=True, description="Bias.")
+    norm: str | None = su.StringOptions(NORMS, None, allow_none=True, description="Normalization.")
+    norm_params: dict | None = su.Dict(None, allow_none=True, description="Parameters of the normalization.")
+    activation: str | None = su.StringOptions(ACTIVATIONS, None, allow_none=True, description="Activation.")
+    dropout: float | None = su.FloatRange(None, allow_none=True, description="Dropout probability.")
+
+
+def FCLayers(description: str = "Per-layer dicts overriding the stack defaults.") -> Any:
+    """The ``fc_layers`` field: per-layer overrides of a fully connected stack, each checked key by key."""
+    return su.LayerList(FCLayerConfig, description=description)
+
+
 def _fc_stack_fields(prefix: str, output_size: int) -> list[tuple[str, Any, Any]]:
     """Fields of a fully connected stack; per-layer keys take ``prefix`` (decoders write ``fc_output_size``)."""
     return [
+        ("fc_layers", list | None, FCLayers()),
         (
-            "fc_layers",
-            list | None,
-            su.List(default=None, allow_none=True, description="Per-layer dicts overriding the stack defaults."),
+            "num_fc_layers",
+            int,
+            su.NonNegativeInteger(0, description="Number of stacked fully connected layers.", max=su.MAX_LAYERS),
         ),
-        ("num_fc_layers", int, su.NonNegativeInteger(0, description="Number of stacked fully connected layers.")),
-        (f"{prefix}output_size", int, su.PositiveInteger(output_size, description="Output size of each layer.")),
+        (
+            f"{prefix}output_size",
+            int,
+            su.PositiveInteger(output_size, description="Output size of each layer.", max=su.MAX_WIDTH),
+        ),
         (f"{prefix}use_bias", bool, su.Boolean(True, description="Whether the layers use a bias vector.")),
         (
             f"{prefix}weights_initializer",

@@ -116,8 +116,14 @@ def _check_top_level(raw: dict) -> list[str]:
                     errors.append(f"{key}[{i}]: missing 'name'.")
                 elif "type" not in feature:
                     errors.append(f"{key}[{i}].type: missing; every feature needs a type.")
+    backend = raw.get("backend")
+    backend_type = backend.get("type", "local") if isinstance(backend, Mapping) else backend
+    if backend is not None and not isinstance(backend_type, str):
+        errors.append(
+            f"backend: expected a backend name or a mapping with a 'type' name (e.g. 'local'), found {backend!r}."
+        )
     model_type = raw.get("model_type", MODEL_ECD)
-    if model_type not in MODEL_TYPES:
+    if not isinstance(model_type, str) or model_type not in MODEL_TYPES:
         errors.append(
             f"model_type: value {model_type!r} is not allowed; expected one of {MODEL_TYPES}."
             f"{did_you_mean(model_type, MODEL_TYPES)}"
@@ -135,7 +141,8 @@ def _merge_type_defaults(raw: dict) -> None:
         return
     for key in (INPUT_FEATURES, OUTPUT_FEATURES):
         for feature in raw[key]:
-            type_defaults = defaults.get(feature.get("type"))
+            feature_type = feature.get("type")
+            type_defaults = defaults.get(feature_type) if isinstance(feature_type, str) else None
             if not isinstance(type_defaults, Mapping):
                 continue
             for section in FEATURE_SECTIONS:
@@ -147,6 +154,8 @@ def _merge_type_defaults(raw: dict) -> None:
                 own = feature.get(section)
                 if isinstance(own, str):
                     own = {"type": own}
+                if own is not None and not isinstance(own, Mapping):
+                    continue  # validation reports the wrong shape
                 own = dict(own or {})
                 if "type" in own and "type" in default_section and own["type"] != default_section["type"]:
                     continue  # The feature chose another encoder/decoder: its defaults do not apply.

@@ -33,6 +33,6 @@ class PreprocessingConfig(su.BaseConfig):
         description="Undersample the majority class of the binary output down to this ratio.",
     )
     global_max_sequence_length: int | None = su.PositiveInteger(
-        None, allow_none=True, description="Cap on the sequence length of all sequence features."
+        None, allow_none=True, description="Cap on the sequence length of all sequence features.", max=su.MAX_WIDTH
     )
     split: su.BaseConfig = SplitField()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
@@ -125,29 +126,63 @@ def config_field(
 # Scalar fields. Every validation message includes the value found and what is allowed.
 
 
-class _StrictInteger(fields.Integer):
-    """An integer that refuses booleans and floats with a fractional part."""
+#: Bounds of every integer field unless it declares tighter ones: beyond them a value overflows the 64-bit
+#: integers torch and numpy hold sizes, counts and h3 cells in, so it can only be a mistake.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+#: Upper bound of layer and head counts: a deeper stack is a typo that would spend minutes building layers.
+MAX_LAYERS = 1024
+#: Upper bound of layer widths (units, filters, embedding sizes): a wider layer cannot fit in memory.
+MAX_WIDTH = 2**20
+
+
+def _describe(value: Any) -> str:
+    """``value`` as error messages show it: its type, then its repr (``float 1e+308``)."""
+    names = {bool: "boolean", str: "string", float: "float", int: "integer", list: "list", dict: "mapping"}
+    return f"{names.get(type(value), type(value).__name__)} {value!r}"
+
+
+def strict_integer(value: Any) -> int:
+    """``value`` when it is an ``int`` (not a bool, a float or a string).
+
+    Raises:
+        ValidationError: saying what was found.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValidationError(f"Expected an integer, found {_describe(value)}.")
+
+
+def finite_number(value: Any) -> float:
+    """``value`` as a finite float; numeric strings are read (YAML reads ``1e-3`` as a string).
+
+    Raises:
+        ValidationError: for booleans, non-numeric strings, NaN and infinities.
+    """
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValidationError(f"Expected a number, found {_describe(value)}.") from None
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(f"Expected a number, found {_describe(value)}.")
+    if not math.isfinite(number):
+        raise ValidationError(f"Expected a finite number, found {value!r}.")
+    return float(number)
+
+
+class _StrictInteger(fields.Field):
+    """An integer: refuses booleans, floats (even ``1e308`` or ``2.0``) and strings."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool):
-            raise ValidationError(f"Expected an integer, found boolean {value!r}.")
-        if isinstance(value, float) and not value.is_integer():
-            raise ValidationError(f"Expected an integer, found {value!r}.")
-        if isinstance(value, str):
-            raise ValidationError(f"Expected an integer, found string {value!r}.")
-        return super()._deserialize(value, attr, data, **kwargs)
+        return strict_integer(value)
 
 
-class _StrictFloat(fields.Float):
+class _StrictFloat(fields.Field):
+    """A finite number: refuses booleans, NaN and infinities (``inf``, ``Infinity``)."""
+
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool):
-            raise ValidationError(f"Expected a number, found boolean {value!r}.")
-        if isinstance(value, str):
-            try:
-                return float(value)  # YAML reads "1e-3" as a string.
-            except ValueError:
-                raise ValidationError(f"Expected a number, found string {value!r}.") from None
-        return super()._deserialize(value, attr, data, **kwargs)
+        return finite_number(value)
 
 
 class _StrictBoolean(fields.Field):
@@ -171,15 +206,17 @@ def _range_validator(min: float | None, max: float | None, min_inclusive=True, m
         low_ok = min is None or (value >= min if min_inclusive else value > min)
         high_ok = max is None or (value <= max if max_inclusive else value < max)
         if not (low_ok and high_ok):
-            low = "" if min is None else ("[" if min_inclusive else "(") + str(min)
-            high = "" if max is None else str(max) + ("]" if max_inclusive else ")")
-            if min is None:
-                allowed = f"<= {max}" if max_inclusive else f"< {max}"
-            elif max is None:
-                allowed = f">= {min}" if min_inclusive else f"> {min}"
-            else:
-                allowed = f"in {low}, {high}"
-            raise ValidationError(f"Value {value!r} is out of range; expected a value {allowed}.")
+            raise ValidationError(f"Value {value!r} is out of range; expected a value {describe_range()}.")
+
+    def describe_range() -> str:
+        # The 64-bit integer bounds every integer field has are left unsaid unless they are the only ones.
+        low = None if min == INT_MIN and max != INT_MAX else min
+        high = None if max == INT_MAX and min != INT_MIN else max
+        if low is None:
+            return f"<= {high}" if max_inclusive else f"< {high}"
+        if high is None:
+            return f">= {low}" if min_inclusive else f"> {low}"
+        return f"in {'[' if min_inclusive else '('}{low}, {high}{']' if max_inclusive else ')'}"
 
     return check
 
@@ -199,22 +236,29 @@ def _options_validator(options: list[Any]):
 
 def Integer(
     default: Any = _MISSING,
-    min: int | None = None,
-    max: int | None = None,
+    min: int = INT_MIN,
+    max: int = INT_MAX,
     allow_none: bool = False,
     description: str = "",
 ) -> Any:
+    """An integer field within ``[min, max]`` (by default the 32-bit range)."""
     return config_field(
         default, _StrictInteger(validate=_range_validator(min, max), allow_none=allow_none), description
     )
 
 
-def PositiveInteger(default: Any = _MISSING, allow_none: bool = False, description: str = "") -> Any:
-    return Integer(default, min=1, allow_none=allow_none, description=description)
+def PositiveInteger(
+    default: Any = _MISSING, allow_none: bool = False, max: int = INT_MAX, description: str = ""
+) -> Any:
+    """An integer field ``>= 1``."""
+    return Integer(default, min=1, max=max, allow_none=allow_none, description=description)
 
 
-def NonNegativeInteger(default: Any = _MISSING, allow_none: bool = False, description: str = "") -> Any:
-    return Integer(default, min=0, allow_none=allow_none, description=description)
+def NonNegativeInteger(
+    default: Any = _MISSING, allow_none: bool = False, max: int = INT_MAX, description: str = ""
+) -> Any:
+    """An integer field ``>= 0``."""
+    return Integer(default, min=0, max=max, allow_none=allow_none, description=description)
 
 
 def Float(
@@ -261,20 +305,17 @@ def ProtectedString(value: str, description: str = "") -> Any:
 class _IntOrAuto(fields.Field):
     def __init__(self, min: int | None, extra: list[Any], **kwargs):
         super().__init__(**kwargs)
-        self._check = _range_validator(min, None)
+        self._check = _range_validator(min, INT_MAX)
         self._extra = extra
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if value in self._extra:
+        if isinstance(value, str) and value in self._extra:
             return value
         if isinstance(value, int) and not isinstance(value, bool):
             self._check(value)
             return value
-        if isinstance(value, float) and value.is_integer():
-            self._check(int(value))
-            return int(value)
         allowed = " or ".join(repr(e) for e in self._extra)
-        raise ValidationError(f"Expected an integer or {allowed}, found {value!r}.")
+        raise ValidationError(f"Expected an integer or {allowed}, found {_describe(value)}.")
 
 
 def IntegerOrAuto(
@@ -296,15 +337,12 @@ class _FloatOrAuto(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if value == "auto":
             return value
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise ValidationError(f"Expected a number or 'auto', found {value!r}.") from None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            self._check(value)
-            return float(value)
-        raise ValidationError(f"Expected a number or 'auto', found {value!r}.")
+        try:
+            number = finite_number(value)
+        except ValidationError:
+            raise ValidationError(f"Expected a finite number or 'auto', found {_describe(value)}.") from None
+        self._check(number)
+        return number
 
 
 def FloatOrAuto(
@@ -350,6 +388,39 @@ def Raw(default: Any = None, allow_none: bool = True, description: str = "") -> 
 
 # ---------------------------------------------------------------------------------------------------------
 # Nested sections.
+
+
+class _LayerListField(fields.Field):
+    """A list of per-layer overrides (``fc_layers``, ``conv_layers``): each a mapping checked by a layer config.
+
+    The items are kept as written (no defaults filled), since a key a layer leaves out takes the value of the
+    enclosing section.
+    """
+
+    def __init__(self, layer_cls: type[BaseConfig], **kwargs):
+        super().__init__(**kwargs)
+        self.layer_cls = layer_cls
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list | tuple):
+            raise ValidationError(f"Expected a list of per-layer mappings, found {_describe(value)}.")
+        errors: dict[int, Any] = {}
+        for i, layer in enumerate(value):
+            if not isinstance(layer, Mapping):
+                errors[i] = [f"Expected a mapping of layer parameters, found {_describe(layer)}."]
+                continue
+            try:
+                self.layer_cls.from_dict(layer)
+            except ValidationError as e:
+                errors[i] = e.messages
+        if errors:
+            raise ValidationError(errors)
+        return [dict(layer) for layer in value]
+
+
+def LayerList(layer_cls: type[BaseConfig], description: str = "") -> Any:
+    """An optional list of per-layer mappings whose keys and values ``layer_cls`` validates (default None)."""
+    return config_field(None, _LayerListField(layer_cls, allow_none=True), description)
 
 
 class NestedConfigField(fields.Field):

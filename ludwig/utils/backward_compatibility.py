@@ -174,7 +174,10 @@ def _ensure_dict(parent: ConfigDict, key: str) -> ConfigDict:
 
 
 def _features(config: ConfigDict, list_key: str) -> Iterator[_Section]:
-    for index, feature in enumerate(config.get(list_key) or []):
+    features = config.get(list_key)
+    if not isinstance(features, list):
+        return  # validation reports the wrong shape
+    for index, feature in enumerate(features):
         if isinstance(feature, dict):
             yield _Section(f"{list_key}.{feature.get(NAME, index)}", feature.get(TYPE), feature)
 

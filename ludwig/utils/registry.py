@@ -45,20 +45,24 @@ class Registry(Generic[T]):
         return wrap
 
     def __getitem__(self, name: str) -> T:
-        try:
-            return self._items[name]
-        except KeyError:
-            raise KeyError(self.unknown_message(name)) from None
+        if name not in self:
+            raise KeyError(self.unknown_message(name))
+        return self._items[name]
 
     def unknown_message(self, name: Any) -> str:
+        """Says that ``name`` is not registered (or is not a name at all) and lists the registered names."""
         allowed = sorted(self._items)
+        if not isinstance(name, str):
+            found = f"{type(name).__name__} {name!r}"
+            return f"Expected the name of a {self.kind}, found {found}; expected one of {allowed}."
         return f"Unknown {self.kind} {name!r}; expected one of {allowed}.{did_you_mean(name, allowed)}"
 
     def get(self, name: str, default: T | None = None) -> T | None:
-        return self._items.get(name, default)
+        return self._items.get(name, default) if isinstance(name, str) else default
 
     def __contains__(self, name: object) -> bool:
-        return name in self._items
+        # Names are strings; a list or dict written where a name belongs is simply not registered.
+        return isinstance(name, str) and name in self._items
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)

@@ -263,7 +263,6 @@ def test_embeddings_on_cpu_stay_on_cpu_when_cast():
     [
         ("transformer", {"hidden_size": 10, "num_heads": 4}, "divisible by encoder.num_heads"),
         ("parallel_cnn", {"conv_layers": [{}], "num_conv_layers": 2}, "either conv_layers or num_conv_layers"),
-        ("stacked_cnn", {"conv_layers": [{"filter_size": 3}, {"kernel": 3}]}, r"encoder.conv_layers\[1\]"),
         ("parallel_cnn", {"fc_layers": [{}], "num_fc_layers": 1}, "either fc_layers or num_fc_layers"),
         (
             "parallel_cnn",
@@ -286,6 +285,8 @@ def test_schema_rejects_unknown_values():
         sequence_encoder_config_registry["rnn"].from_dict({"cell_type": "transformer"})
     with pytest.raises(ValidationError, match="padding"):
         sequence_encoder_config_registry["stacked_cnn"].from_dict({"padding": "full"})
+    with pytest.raises(ValidationError, match="Unknown parameter 'kernel'"):
+        sequence_encoder_config_registry["stacked_cnn"].from_dict({"conv_layers": [{"filter_size": 3}, {"kernel": 3}]})
 
 
 # --------------------------------------------------------------------------------------------------------

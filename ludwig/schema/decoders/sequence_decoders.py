@@ -24,11 +24,12 @@ class SequenceGeneratorDecoderConfig(_ProjectionConfig):
 
     type: str = su.ProtectedString("generator")
     cell_type: str = su.StringOptions(RNN_CELL_TYPES, "gru", description="Type of recurrent cell to use.")
-    num_layers: int = su.PositiveInteger(1, description="The number of stacked recurrent layers.")
+    num_layers: int = su.PositiveInteger(1, description="The number of stacked recurrent layers.", max=su.MAX_LAYERS)
     beam_width: int = su.PositiveInteger(
         1,
         description="Width of the beam searched when predicting; 1 is greedy decoding. Larger values keep the "
         "beam_width most likely partial sequences at each step.",
+        max=su.MAX_WIDTH,
     )
     beam_length_penalty: float = su.NonNegativeFloat(
         1.0,
@@ -47,10 +48,10 @@ class SequenceTaggerDecoderConfig(_ProjectionConfig):
         False, description="Whether to apply a multi-head self attention layer before prediction."
     )
     attention_embedding_size: int = su.PositiveInteger(
-        256, description="The embedding size of the multi-head self attention layer."
+        256, description="The embedding size of the multi-head self attention layer.", max=su.MAX_WIDTH
     )
     attention_num_heads: int = su.PositiveInteger(
-        8, description="The number of attention heads in the multi-head self attention layer."
+        8, description="The number of attention heads in the multi-head self attention layer.", max=su.MAX_LAYERS
     )
 
 

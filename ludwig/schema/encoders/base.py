@@ -50,8 +50,8 @@ class DenseEncoderConfig(su.BaseConfig):
 
     type: str = su.ProtectedString("dense")
     layers: list | None = su.List(default=None, allow_none=True, description="Per-layer overrides of the stack.")
-    num_layers: int = su.PositiveInteger(1, description="Number of fully connected layers.")
-    output_size: int = su.PositiveInteger(256, description="Output size of each layer.")
+    num_layers: int = su.PositiveInteger(1, description="Number of fully connected layers.", max=su.MAX_LAYERS)
+    output_size: int = su.PositiveInteger(256, description="Output size of each layer.", max=su.MAX_WIDTH)
     use_bias: bool = su.Boolean(True, description="Whether the layers use a bias vector.")
     weights_initializer: str = su.StringOptions(INITIALIZERS, "xavier_uniform", description="Weight initializer.")
     bias_initializer: str = su.StringOptions(INITIALIZERS, "zeros", description="Bias initializer.")
@@ -67,7 +67,9 @@ class CategoryEmbedEncoderConfig(su.BaseConfig):
     """A trainable embedding per category value."""
 
     type: str = su.ProtectedString("dense")
-    embedding_size: int = su.PositiveInteger(50, description="Embedding size (capped at the vocabulary size).")
+    embedding_size: int = su.PositiveInteger(
+        50, description="Embedding size (capped at the vocabulary size).", max=su.MAX_WIDTH
+    )
     embeddings_trainable: bool = su.Boolean(True, description="Whether the embeddings are updated in training.")
     pretrained_embeddings: str | None = su.String(
         None, allow_none=True, description="Path of a GloVe-style text file of embeddings."

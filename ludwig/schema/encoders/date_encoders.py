@@ -16,7 +16,9 @@ class DateEmbedEncoderConfig(EncoderFCConfig):
     """Year through a linear unit, an embedding per calendar component, a sine of the time of day; FC layers."""
 
     type: str = su.ProtectedString("embed")
-    embedding_size: int = su.PositiveInteger(10, description="Size of the embedding of each date component.")
+    embedding_size: int = su.PositiveInteger(
+        10, description="Size of the embedding of each date component.", max=su.MAX_WIDTH
+    )
     embeddings_on_cpu: bool = su.Boolean(False, description="Keep the embedding matrices in CPU memory.")
 
 

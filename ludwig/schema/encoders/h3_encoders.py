@@ -19,7 +19,9 @@ class H3EmbedEncoderConfig(EncoderFCConfig):
     """An embedding per component (mode, edge, resolution, base cell, each cell digit), reduced; FC layers."""
 
     type: str = su.ProtectedString("embed")
-    embedding_size: int = su.PositiveInteger(10, description="Size of the embedding of each component.")
+    embedding_size: int = su.PositiveInteger(
+        10, description="Size of the embedding of each component.", max=su.MAX_WIDTH
+    )
     embeddings_on_cpu: bool = su.Boolean(False, description="Keep the embedding matrices in CPU memory.")
     reduce_output: str | None = su.StringOptions(
         REDUCE_OPTIONS, "sum", allow_none=True, description="How the 19 component embeddings are combined."
@@ -32,7 +34,9 @@ class H3WeightedSumEncoderConfig(EncoderFCConfig):
     """The component embeddings summed with one learned weight per component; FC layers."""
 
     type: str = su.ProtectedString("weighted_sum")
-    embedding_size: int = su.PositiveInteger(10, description="Size of the embedding of each component.")
+    embedding_size: int = su.PositiveInteger(
+        10, description="Size of the embedding of each component.", max=su.MAX_WIDTH
+    )
     embeddings_on_cpu: bool = su.Boolean(False, description="Keep the embedding matrices in CPU memory.")
     should_softmax: bool = su.Boolean(False, description="Normalise the component weights with a softmax.")
 
@@ -43,10 +47,12 @@ class H3RNNEncoderConfig(su.BaseConfig):
     """A recurrent network over the 19 component embeddings, from the mode to the finest cell digit."""
 
     type: str = su.ProtectedString("rnn")
-    embedding_size: int = su.PositiveInteger(10, description="Size of the embedding of each component.")
+    embedding_size: int = su.PositiveInteger(
+        10, description="Size of the embedding of each component.", max=su.MAX_WIDTH
+    )
     embeddings_on_cpu: bool = su.Boolean(False, description="Keep the embedding matrices in CPU memory.")
-    num_layers: int = su.PositiveInteger(1, description="Number of stacked recurrent layers.")
-    hidden_size: int = su.PositiveInteger(10, description="Size of the recurrent state.")
+    num_layers: int = su.PositiveInteger(1, description="Number of stacked recurrent layers.", max=su.MAX_LAYERS)
+    hidden_size: int = su.PositiveInteger(10, description="Size of the recurrent state.", max=su.MAX_WIDTH)
     cell_type: str = su.StringOptions(RNN_CELL_TYPES, "rnn", description="Recurrent cell: rnn, lstm or gru.")
     bidirectional: bool = su.Boolean(
         False, description="Also run the sequence backwards and concatenate both directions."

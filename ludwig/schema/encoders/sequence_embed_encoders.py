@@ -18,7 +18,10 @@ class SequenceEmbedEncoderConfig(su.BaseConfig):
     type: str = su.ProtectedString("embed")
     dropout: float = su.FloatRange(0.0, description="Dropout probability on the embeddings.")
     max_sequence_length: int | None = su.PositiveInteger(
-        None, allow_none=True, description="Length of the sequences (taken from the preprocessing when null)."
+        None,
+        allow_none=True,
+        description="Length of the sequences (taken from the preprocessing when null).",
+        max=su.MAX_WIDTH,
     )
     representation: str = su.StringOptions(
         ["dense", "sparse"],
@@ -32,7 +35,7 @@ class SequenceEmbedEncoderConfig(su.BaseConfig):
     reduce_output: str | None = su.StringOptions(
         REDUCE_OPTIONS, "sum", allow_none=True, description="How the token embeddings are reduced to one vector."
     )
-    embedding_size: int = su.PositiveInteger(256, description="Size of each token embedding.")
+    embedding_size: int = su.PositiveInteger(256, description="Size of each token embedding.", max=su.MAX_WIDTH)
     embeddings_on_cpu: bool = su.Boolean(False, description="Keep the embedding matrix in CPU memory.")
     embeddings_trainable: bool = su.Boolean(True, description="Whether the embeddings are updated in training.")
     pretrained_embeddings: str | None = su.String(
@@ -46,9 +49,12 @@ class SequencePassthroughEncoderConfig(su.BaseConfig):
     """The token ids themselves, as floats, one per step."""
 
     type: str = su.ProtectedString("passthrough")
-    max_sequence_length: int = su.PositiveInteger(256, description="Length of the sequences.")
+    max_sequence_length: int = su.PositiveInteger(256, description="Length of the sequences.", max=su.MAX_WIDTH)
     encoding_size: int | None = su.PositiveInteger(
-        None, allow_none=True, description="Size of each step's vector, or null when steps are scalars."
+        None,
+        allow_none=True,
+        description="Size of each step's vector, or null when steps are scalars.",
+        max=su.MAX_WIDTH,
     )
     reduce_output: str | None = su.StringOptions(
         REDUCE_OPTIONS, None, allow_none=True, description="How the steps are reduced to one vector (null keeps them)."

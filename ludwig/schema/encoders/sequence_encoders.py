@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ludwig.constants import SEQUENCE, TEXT, TIMESERIES
 from ludwig.schema import utils as su
-from ludwig.schema.common_fields import ACTIVATIONS, INITIALIZERS, NORMS, REDUCE_OPTIONS
+from ludwig.schema.common_fields import ACTIVATIONS, INITIALIZERS, NORMS, REDUCE_OPTIONS, FCLayers
 from ludwig.schema.encoders.base import encoder_config_registry
 from ludwig.utils.registry import Registry
 
@@ -18,6 +18,29 @@ SEQUENCE_TYPES = [SEQUENCE, TEXT, TIMESERIES]
 POOL_FUNCTIONS = ["max", "average", "avg", "mean"]
 PADDINGS = ["same", "valid"]
 CELL_TYPES = ["rnn", "lstm", "lstm_block", "ln", "lstm_cudnn", "gru", "gru_block", "gru_cudnn"]
+
+
+@dataclass
+class ConvLayerConfig(su.BaseConfig):
+    """One entry of ``conv_layers``: what that convolution sets differently from the encoder (unset: inherited)."""
+
+    num_filters: int | None = su.PositiveInteger(None, allow_none=True, max=su.MAX_WIDTH, description="Filters.")
+    filter_size: int | None = su.PositiveInteger(None, allow_none=True, max=su.MAX_WIDTH, description="Width.")
+    strides: int | None = su.PositiveInteger(None, allow_none=True, max=su.MAX_WIDTH, description="Stride.")
+    padding: str | None = su.StringOptions(PADDINGS, None, allow_none=True, description="Padding.")
+    dilation_rate: int | None = su.PositiveInteger(None, allow_none=True, max=su.MAX_WIDTH, description="Dilation.")
+    use_bias: bool | None = su.Boolean(None, allow_none=True, description="Whether the convolution has a bias.")
+    weights_initializer: str | None = su.StringOptions(INITIALIZERS, None, allow_none=True, description="Weights.")
+    bias_initializer: str | None = su.StringOptions(INITIALIZERS, None, allow_none=True, description="Bias.")
+    norm: str | None = su.StringOptions(NORMS, None, allow_none=True, description="Normalization.")
+    norm_params: dict | None = su.Dict(None, allow_none=True, description="Parameters of the normalization.")
+    activation: str | None = su.StringOptions(ACTIVATIONS, None, allow_none=True, description="Activation.")
+    dropout: float | None = su.FloatRange(None, allow_none=True, description="Dropout probability.")
+    pool_function: str | None = su.StringOptions(POOL_FUNCTIONS, None, allow_none=True, description="Pooling.")
+    pool_size: int | None = su.PositiveInteger(None, allow_none=True, max=su.MAX_WIDTH, description="Pool width.")
+    pool_strides: int | None = su.PositiveInteger(None, allow_none=True, max=su.MAX_WIDTH, description="Pool stride.")
+    pool_padding: str | None = su.StringOptions(PADDINGS, None, allow_none=True, description="Pool padding.")
+
 
 # Layers used when neither the list nor the count is given (Ludwig's choices).
 DEFAULT_PARALLEL_CONV_LAYERS = [{"filter_size": 2}, {"filter_size": 3}, {"filter_size": 4}, {"filter_size": 5}]
@@ -62,6 +85,7 @@ class SequenceEncoderBaseConfig(su.BaseConfig):
         None,
         allow_none=True,
         description="Length of the input sequences, used when the training set metadata does not give it.",
+        max=su.MAX_WIDTH,
     )
     representation: str = su.StringOptions(
         ["dense", "sparse"],
@@ -69,7 +93,7 @@ class SequenceEncoderBaseConfig(su.BaseConfig):
         description="`dense`: learned embeddings; `sparse`: fixed one-hot vectors of the vocabulary size.",
     )
     embedding_size: int = su.PositiveInteger(
-        256, description="Embedding size (dense representation; capped at the vocabulary size)."
+        256, description="Embedding size (dense representation; capped at the vocabulary size).", max=su.MAX_WIDTH
     )
     embeddings_trainable: bool = su.Boolean(True, description="Whether the embeddings are updated in training.")
     pretrained_embeddings: str | None = su.String(
@@ -90,10 +114,10 @@ class SequenceEncoderBaseConfig(su.BaseConfig):
         allow_none=True,
         description="How the sequence is reduced to one vector; None keeps the sequence [batch, time, hidden].",
     )
-    output_size: int = su.PositiveInteger(256, description="Output size of each fully connected layer.")
-    fc_layers: list | None = su.List(
-        default=None, allow_none=True, description="Per-layer dicts of the fully connected stack after reduction."
+    output_size: int = su.PositiveInteger(
+        256, description="Output size of each fully connected layer.", max=su.MAX_WIDTH
     )
+    fc_layers: list | None = FCLayers("Per-layer dicts of the fully connected stack after reduction.")
 
 
 @dataclass
@@ -101,16 +125,19 @@ class _CNNFields(SequenceEncoderBaseConfig):
     activation: str | None = su.StringOptions(
         ACTIVATIONS, "relu", allow_none=True, description="Activation of the convolutional and FC layers."
     )
-    num_filters: int = su.PositiveInteger(256, description="Number of filters (output channels) of each convolution.")
-    filter_size: int = su.PositiveInteger(3, description="Width of each 1-d convolution window.")
+    num_filters: int = su.PositiveInteger(
+        256, description="Number of filters (output channels) of each convolution.", max=su.MAX_WIDTH
+    )
+    filter_size: int = su.PositiveInteger(3, description="Width of each 1-d convolution window.", max=su.MAX_WIDTH)
     pool_function: str = su.StringOptions(POOL_FUNCTIONS, "max", description="Pooling after each convolution.")
     pool_size: int | None = su.PositiveInteger(
-        None, allow_none=True, description="Width of the pooling window; None for no pooling."
+        None, allow_none=True, description="Width of the pooling window; None for no pooling.", max=su.MAX_WIDTH
     )
     num_fc_layers: int | None = su.NonNegativeInteger(
         None,
         allow_none=True,
         description="Number of FC layers after reduction; with neither this nor fc_layers: 512 then 256 units.",
+        max=su.MAX_LAYERS,
     )
 
 
@@ -121,26 +148,30 @@ class ParallelCNNConfig(_CNNFields):
 
     type: str = su.ProtectedString("parallel_cnn")
     num_conv_layers: int | None = su.PositiveInteger(
-        None, allow_none=True, description="Number of parallel convolutions (when conv_layers is not given)."
-    )
-    conv_layers: list | None = su.List(
-        default=None,
+        None,
         allow_none=True,
-        description="Per-layer dicts of the parallel convolutions; default widths 2, 3, 4 and 5.",
+        description="Number of parallel convolutions (when conv_layers is not given).",
+        max=su.MAX_LAYERS,
+    )
+    conv_layers: list | None = su.LayerList(
+        ConvLayerConfig, description="Per-layer dicts of the parallel convolutions; default widths 2, 3, 4 and 5."
     )
 
 
 @dataclass
 class _StackedConvFields(_CNNFields):
-    strides: int = su.PositiveInteger(1, description="Stride of each convolution.")
+    strides: int = su.PositiveInteger(1, description="Stride of each convolution.", max=su.MAX_WIDTH)
     padding: str = su.StringOptions(PADDINGS, "same", description="Padding of each convolution.")
-    dilation_rate: int = su.PositiveInteger(1, description="Dilation rate of each convolution.")
+    dilation_rate: int = su.PositiveInteger(1, description="Dilation rate of each convolution.", max=su.MAX_WIDTH)
     pool_strides: int | None = su.PositiveInteger(
-        None, allow_none=True, description="Stride of the pooling (defaults to pool_size)."
+        None, allow_none=True, description="Stride of the pooling (defaults to pool_size).", max=su.MAX_WIDTH
     )
     pool_padding: str = su.StringOptions(PADDINGS, "same", description="Padding of the pooling.")
     num_conv_layers: int | None = su.PositiveInteger(
-        None, allow_none=True, description="Number of stacked convolutions (when conv_layers is not given)."
+        None,
+        allow_none=True,
+        description="Number of stacked convolutions (when conv_layers is not given).",
+        max=su.MAX_LAYERS,
     )
 
 
@@ -150,9 +181,8 @@ class StackedCNNConfig(_StackedConvFields):
     """1-d convolutions applied one after the other over the embedded sequence, then reduced."""
 
     type: str = su.ProtectedString("stacked_cnn")
-    conv_layers: list | None = su.List(
-        default=None,
-        allow_none=True,
+    conv_layers: list | None = su.LayerList(
+        ConvLayerConfig,
         description="Per-layer dicts of the stacked convolutions; default six layers (widths 7, 7, 3, 3, 3, 3).",
     )
 
@@ -167,6 +197,7 @@ class StackedParallelCNNConfig(_CNNFields):
         None,
         allow_none=True,
         description="Number of banks (each with widths 2, 3, 4, 5) when stacked_layers is not given.",
+        max=su.MAX_LAYERS,
     )
     stacked_layers: list | None = su.List(
         default=None,
@@ -187,7 +218,7 @@ class _RecurrentFields(SequenceEncoderBaseConfig):
     cell_type: str = su.StringOptions(
         CELL_TYPES, "rnn", description="Recurrent cell; block/cudnn/ln variants map to torch's lstm and gru."
     )
-    state_size: int = su.PositiveInteger(256, description="State size of each direction.")
+    state_size: int = su.PositiveInteger(256, description="State size of each direction.", max=su.MAX_WIDTH)
     bidirectional: bool = su.Boolean(False, description="Also run the sequence backwards and concatenate.")
     unit_forget_bias: bool = su.Boolean(True, description="Start the lstm forget-gate bias at 1.")
     recurrent_initializer: str = su.StringOptions(
@@ -199,7 +230,7 @@ class _RecurrentFields(SequenceEncoderBaseConfig):
         allow_none=True,
         description="How the sequence is reduced to one vector; None keeps the sequence [batch, time, hidden].",
     )
-    num_fc_layers: int = su.NonNegativeInteger(0, description="Number of FC layers after reduction.")
+    num_fc_layers: int = su.NonNegativeInteger(0, description="Number of FC layers after reduction.", max=su.MAX_LAYERS)
     fc_activation: str | None = su.StringOptions(
         ACTIVATIONS, "relu", allow_none=True, description="Activation of the FC layers."
     )
@@ -212,7 +243,7 @@ class StackedRNNConfig(_RecurrentFields):
     """Stacked recurrent layers (rnn, lstm or gru, optionally bidirectional) over the embedded sequence."""
 
     type: str = su.ProtectedString("rnn")
-    num_layers: int = su.PositiveInteger(1, description="Number of stacked recurrent layers.")
+    num_layers: int = su.PositiveInteger(1, description="Number of stacked recurrent layers.", max=su.MAX_LAYERS)
 
 
 @_register("cnnrnn")
@@ -225,28 +256,26 @@ class StackedCNNRNNConfig(_RecurrentFields):
         ACTIVATIONS, "relu", allow_none=True, description="Activation of the convolutional layers."
     )
     conv_dropout: float = su.FloatRange(0.0, description="Dropout of the convolutional layers.")
-    num_filters: int = su.PositiveInteger(256, description="Number of filters of each convolution.")
-    filter_size: int = su.PositiveInteger(5, description="Width of each convolution window.")
-    strides: int = su.PositiveInteger(1, description="Stride of each convolution.")
+    num_filters: int = su.PositiveInteger(256, description="Number of filters of each convolution.", max=su.MAX_WIDTH)
+    filter_size: int = su.PositiveInteger(5, description="Width of each convolution window.", max=su.MAX_WIDTH)
+    strides: int = su.PositiveInteger(1, description="Stride of each convolution.", max=su.MAX_WIDTH)
     padding: str = su.StringOptions(PADDINGS, "same", description="Padding of each convolution.")
-    dilation_rate: int = su.PositiveInteger(1, description="Dilation rate of each convolution.")
+    dilation_rate: int = su.PositiveInteger(1, description="Dilation rate of each convolution.", max=su.MAX_WIDTH)
     pool_function: str = su.StringOptions(POOL_FUNCTIONS, "max", description="Pooling after each convolution.")
     pool_size: int | None = su.PositiveInteger(
-        2, allow_none=True, description="Width of the pooling window; None for no pooling."
+        2, allow_none=True, description="Width of the pooling window; None for no pooling.", max=su.MAX_WIDTH
     )
     pool_strides: int | None = su.PositiveInteger(
-        None, allow_none=True, description="Stride of the pooling (defaults to pool_size)."
+        None, allow_none=True, description="Stride of the pooling (defaults to pool_size).", max=su.MAX_WIDTH
     )
     pool_padding: str = su.StringOptions(PADDINGS, "same", description="Padding of the pooling.")
     num_conv_layers: int | None = su.PositiveInteger(
-        None, allow_none=True, description="Number of convolutions (when conv_layers is not given)."
+        None, allow_none=True, description="Number of convolutions (when conv_layers is not given).", max=su.MAX_LAYERS
     )
-    conv_layers: list | None = su.List(
-        default=None,
-        allow_none=True,
-        description="Per-layer dicts of the convolutions; default two layers, the first pooled by 3.",
+    conv_layers: list | None = su.LayerList(
+        ConvLayerConfig, description="Per-layer dicts of the convolutions; default two layers, the first pooled by 3."
     )
-    num_rec_layers: int = su.PositiveInteger(1, description="Number of stacked recurrent layers.")
+    num_rec_layers: int = su.PositiveInteger(1, description="Number of stacked recurrent layers.", max=su.MAX_LAYERS)
 
 
 @_register("transformer")
@@ -256,13 +285,17 @@ class StackedTransformerConfig(SequenceEncoderBaseConfig):
 
     type: str = su.ProtectedString("transformer")
     dropout: float = su.FloatRange(0.1, description="Dropout of the embeddings and inside the transformer blocks.")
-    num_layers: int = su.PositiveInteger(1, description="Number of transformer blocks.")
+    num_layers: int = su.PositiveInteger(1, description="Number of transformer blocks.", max=su.MAX_LAYERS)
     hidden_size: int = su.PositiveInteger(
-        256, description="Size inside the blocks; the embeddings are projected to it when sizes differ."
+        256,
+        description="Size inside the blocks; the embeddings are projected to it when sizes differ.",
+        max=su.MAX_WIDTH,
     )
-    num_heads: int = su.PositiveInteger(8, description="Attention heads per block (must divide hidden_size).")
+    num_heads: int = su.PositiveInteger(
+        8, description="Attention heads per block (must divide hidden_size).", max=su.MAX_LAYERS
+    )
     transformer_output_size: int = su.PositiveInteger(
-        256, description="Inner size of the feed-forward network of each block."
+        256, description="Inner size of the feed-forward network of each block.", max=su.MAX_WIDTH
     )
     reduce_output: str | None = su.StringOptions(
         REDUCE_OPTIONS,
@@ -270,7 +303,7 @@ class StackedTransformerConfig(SequenceEncoderBaseConfig):
         allow_none=True,
         description="How the sequence is reduced to one vector; None keeps the sequence [batch, time, hidden].",
     )
-    num_fc_layers: int = su.NonNegativeInteger(0, description="Number of FC layers after reduction.")
+    num_fc_layers: int = su.NonNegativeInteger(0, description="Number of FC layers after reduction.", max=su.MAX_LAYERS)
     fc_activation: str | None = su.StringOptions(
         ACTIVATIONS, "relu", allow_none=True, description="Activation of the FC layers."
     )

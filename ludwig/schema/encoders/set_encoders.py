@@ -26,7 +26,7 @@ class SetEmbedEncoderConfig(EncoderFCConfig):
         ["dense", "sparse"], "dense", description="dense: learned embeddings; sparse: one-hot (identity) vectors."
     )
     embedding_size: int = su.PositiveInteger(
-        50, description="Embedding size (capped at the vocabulary size unless force_embedding_size)."
+        50, description="Embedding size (capped at the vocabulary size unless force_embedding_size).", max=su.MAX_WIDTH
     )
     force_embedding_size: bool = su.Boolean(
         False, description="Use embedding_size even when it is larger than the vocabulary."

@@ -33,5 +33,5 @@ class CategoryOutputFeatureConfig(BaseOutputFeatureConfig):
     preprocessing: su.BaseConfig = PreprocessingField(CATEGORY, output=True)
     decoder: su.BaseConfig = DecoderField(CATEGORY)
     loss: su.BaseConfig = LossField(CATEGORY)
-    top_k: int = su.PositiveInteger(3, description="k of the hits_at_k metric.")
+    top_k: int = su.PositiveInteger(3, description="k of the hits_at_k metric.", max=su.MAX_WIDTH)
     calibration: bool = su.Boolean(False, description="Fit temperature scaling on the validation set.")

@@ -68,7 +68,9 @@ class NumberPreprocessingConfig(su.BaseConfig):
         description="Treat values further than outlier_threshold standard deviations from the mean as missing "
         "and replace them with this strategy (null keeps them).",
     )
-    outlier_threshold: float = su.Float(3.0, min=0.0, description="Outlier distance in standard deviations.")
+    outlier_threshold: float = su.Float(
+        3.0, min=0.0, min_inclusive=False, description="Outlier distance in standard deviations."
+    )
 
 
 @output_preprocessing_config_registry.register(BINARY)
@@ -94,7 +96,9 @@ class CategoryPreprocessingConfig(su.BaseConfig):
     missing_value_strategy: str = _missing_value_strategy(MISSING_VALUE_STRATEGIES, FILL_WITH_CONST)
     fill_value: str = su.String(UNKNOWN_SYMBOL, description="Value used by fill_with_const.")
     lowercase: bool = su.Boolean(False, description="Lowercase values before building the vocabulary.")
-    most_common: int = su.PositiveInteger(10000, description="Keep at most this many most frequent values.")
+    most_common: int = su.PositiveInteger(
+        10000, description="Keep at most this many most frequent values.", max=su.MAX_WIDTH
+    )
     cache_encoder_embeddings: bool = su.Boolean(False, description="Precompute encoder embeddings (frozen only).")
 
 

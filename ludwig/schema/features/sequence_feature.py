@@ -73,13 +73,17 @@ class SequencePreprocessingConfig(su.BaseConfig):
         allow_none=True,
         description="Fixed length of the preprocessed sequences (start/stop symbols included); overrides the "
         "length inferred from the data.",
+        max=su.MAX_WIDTH,
     )
     max_sequence_length: int = su.PositiveInteger(
         256,
         description="Longest preprocessed sequence (start/stop symbols included); longer rows are truncated.",
+        max=su.MAX_WIDTH,
     )
     most_common: int = su.PositiveInteger(
-        20000, description="Keep at most this many most frequent tokens; the others become the unknown symbol."
+        20000,
+        description="Keep at most this many most frequent tokens; the others become the unknown symbol.",
+        max=su.MAX_WIDTH,
     )
     padding_symbol: str = su.String(PADDING_SYMBOL, description="Symbol that pads sequences to the same length.")
     unknown_symbol: str = su.String(UNKNOWN_SYMBOL, description="Symbol of tokens outside the vocabulary.")

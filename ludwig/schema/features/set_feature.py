@@ -34,7 +34,7 @@ class SetPreprocessingConfig(su.BaseConfig):
     fill_value: str = su.String(UNKNOWN_SYMBOL, description="Value used by fill_with_const.")
     lowercase: bool = su.Boolean(False, description="Lowercase values before tokenizing.")
     most_common: int = su.PositiveInteger(
-        10000, description="Keep at most this many most frequent elements in the vocabulary."
+        10000, description="Keep at most this many most frequent elements in the vocabulary.", max=su.MAX_WIDTH
     )
 
 
