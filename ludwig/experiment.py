@@ -208,6 +208,8 @@ def cli(sys_argv: Sequence[str]) -> None:
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors("experiment", level):
         config = cli_utils.load_config(args.config, args.config_str)
+        cli_utils.validate_config(config)
+        cli_utils.check_data_files(args)
         save_flags = cli_utils.args_named(
             args,
             cli_utils.TRAIN_SAVE_FLAGS,

@@ -135,8 +135,11 @@ def cli(sys_argv: Sequence[str]) -> None:
         parser.error("-mlp/--model_load_path and -mrp/--model_resume_path do not apply to hyperopt; use --resume")
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors("hyperopt", level):
+        config = cli_utils.load_config(args.config, args.config_str)
+        cli_utils.validate_config(config, hyperopt=True)
+        cli_utils.check_data_files(args)
         hyperopt_cli(
-            config=cli_utils.load_config(args.config, args.config_str),
+            config=config,
             resume=args.resume,
             skip_save_hyperopt_statistics=args.skip_save_hyperopt_statistics,
             hyperopt_log_verbosity=args.hyperopt_log_verbosity,

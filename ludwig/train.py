@@ -168,8 +168,11 @@ def cli(sys_argv: Sequence[str]) -> None:
         parser.error("a config is required: pass -c/--config or -cs/--config_str")
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors("train", level):
+        config = cli_utils.load_config(args.config, args.config_str)
+        cli_utils.validate_config(config)
+        cli_utils.check_data_files(args)
         train_cli(
-            config=cli_utils.load_config(args.config, args.config_str),
+            config=config,
             model_load_path=args.model_load_path,
             model_resume_path=args.model_resume_path,
             logging_level=level,

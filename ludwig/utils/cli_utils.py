@@ -312,6 +312,63 @@ def load_config(config: str | None, config_str: str | None, what: str = "config"
     return None
 
 
+def validate_config(config: dict[str, Any] | None, hyperopt: bool = False) -> None:
+    """Validate ``config`` (and its ``hyperopt`` section when ``hyperopt``) before anything imports torch.
+
+    Config validation needs neither torch nor pandas, so a bad config is reported in about the time
+    ``ludwig --help`` takes, not after the seconds the model code takes to import.
+
+    Raises:
+        ConfigValidationError: listing every problem with its config path.
+    """
+    if config is None:
+        return
+    from ludwig.schema.model_config import ModelConfig
+
+    model_config = ModelConfig.from_dict(config)
+    if hyperopt:
+        from ludwig.hyperopt.parameters import validate_hyperopt
+
+        validate_hyperopt(model_config)
+
+
+def check_data_files(args: argparse.Namespace) -> None:
+    """Refuse data paths that do not exist before the slow imports (in-memory data is for the Python API).
+
+    Raises:
+        CLIError: naming the flag and the missing path.
+    """
+    for name in ("dataset", "training_set", "validation_set", "test_set"):
+        path = getattr(args, name, None)
+        if isinstance(path, str) and "://" not in path and not os.path.exists(path):
+            raise CLIError(f"--{name}: the file {path!r} does not exist.")
+
+
+def check_model_folder(model_path: str) -> None:
+    """Check that ``model_path`` is a Ludwig model folder whose config is valid, before the slow imports.
+
+    Raises:
+        CLIError: the folder or its ``model_hyperparameters.json`` is missing or unreadable.
+        ConfigValidationError: the saved config is invalid.
+    """
+    from ludwig.globals import MODEL_HYPERPARAMETERS_FILE_NAME
+
+    config_path = os.path.join(model_path, MODEL_HYPERPARAMETERS_FILE_NAME)
+    if not os.path.isdir(model_path):
+        raise CLIError(f"--model_path: {model_path!r} is not a folder; pass the 'model' folder of a training run.")
+    if not os.path.isfile(config_path):
+        raise CLIError(
+            f"--model_path: {model_path!r} is not a Ludwig model folder: {MODEL_HYPERPARAMETERS_FILE_NAME} is "
+            "missing (pass the 'model' folder inside a results folder)."
+        )
+    try:
+        with open(config_path, encoding="utf-8") as f:
+            config = json.load(f)
+    except (OSError, ValueError) as e:
+        raise CLIError(f"--model_path: cannot read {config_path!r} as JSON: {e}.") from None
+    validate_config(_require_mapping(config, config_path))
+
+
 def describe_yaml_error(error: Exception) -> str:
     """One line saying where (line, column, 1-based) and what the YAML problem is."""
     mark = getattr(error, "problem_mark", None)
