@@ -324,7 +324,6 @@ class LudwigModel:
         output_directory: str = "results",
         return_type: Any = pd.DataFrame,
         callbacks: list | None = None,
-        **kwargs,
     ) -> tuple[Any, str]:
         """Predict every row of ``dataset``; returns ``(predictions, output_directory)``.
 
@@ -427,7 +426,6 @@ class LudwigModel:
         collect_overall_stats: bool = False,
         output_directory: str = "results",
         return_type: Any = pd.DataFrame,
-        **kwargs,
     ) -> tuple[dict, Any, str]:
         """Evaluate on ``dataset`` (which must hold the output columns); returns
         ``(eval_stats, predictions, output_directory)``."""
@@ -539,7 +537,6 @@ class LudwigModel:
         skip_collect_overall_stats: bool = False,
         output_directory: str = "results",
         random_seed: int = 42,
-        **kwargs,
     ) -> tuple:
         """Train, then evaluate on ``eval_split``; returns
         ``(eval_stats, train_stats, preprocessed_data, output_directory)``."""
@@ -599,7 +596,6 @@ class LudwigModel:
         data_format: str | None = None,
         skip_save_processed_input: bool = True,
         random_seed: int = 42,
-        **kwargs,
     ) -> PreprocessedDataset:
         """Preprocess the data (writing the cache unless ``skip_save_processed_input``) without training."""
         splits = self._preprocess_for_training(
@@ -886,7 +882,6 @@ def kfold_cross_validate(
     allow_parallel_threads: bool = True,
     backend: Any = None,
     logging_level: int = logging.INFO,
-    **kwargs,
 ) -> tuple[dict, dict]:
     """Train and evaluate on ``num_folds`` folds; returns ``(kfold_cv_stats, kfold_split_indices)``.
 
@@ -921,10 +916,10 @@ def kfold_cross_validate(
             skip_save_model=skip_save_model,
             skip_save_progress=skip_save_progress,
             skip_save_log=skip_save_log,
-            skip_save_processed_input=True,
+            skip_save_processed_input=skip_save_processed_input,
             skip_save_predictions=skip_save_predictions,
             skip_save_eval_stats=skip_save_eval_stats,
-            skip_collect_predictions=True,
+            skip_collect_predictions=skip_collect_predictions,
             skip_collect_overall_stats=skip_collect_overall_stats,
             random_seed=random_seed,
         )

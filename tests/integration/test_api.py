@@ -799,6 +799,42 @@ def test_kfold_cross_validate(tmp_path, synthetic_df):
     assert not set(indices["fold_1"]["training_set"]) & set(indices["fold_1"]["test_set"])
 
 
+@pytest.mark.parametrize("skip_collect_predictions", [False, True])
+def test_kfold_cross_validate_honours_its_collect_and_save_flags(tmp_path, synthetic_df, skip_collect_predictions):
+    kfold_cross_validate(
+        2,
+        make_config(epochs=1),
+        dataset=synthetic_df,
+        output_directory=str(tmp_path),
+        skip_save_model=True,
+        skip_save_predictions=False,
+        skip_collect_predictions=skip_collect_predictions,
+        logging_level=logging.ERROR,
+    )
+    saved = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*_predictions.csv"))
+    if skip_collect_predictions:
+        assert saved == []
+    else:
+        assert saved == ["kfold_fold_1/bin_out_predictions.csv", "kfold_fold_2/bin_out_predictions.csv"], saved
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda model, df: model.predict(dataset=df, batchsize=8),
+        lambda model, df: model.evaluate(dataset=df, batchsize=8),
+        lambda model, df: model.experiment(dataset=df, eval_splt="test"),
+        lambda model, df: model.preprocess(dataset=df, skip_save_procesed_input=True),
+        lambda model, df: kfold_cross_validate(2, make_config(), dataset=df, batchsize=8),
+        lambda model, df: model.train(dataset=df, epochs=3),
+    ],
+)
+def test_unknown_keyword_arguments_are_refused_by_name(synthetic_df, call):
+    model = LudwigModel(make_config(epochs=1))
+    with pytest.raises(TypeError, match=r"batchsize|eval_splt|skip_save_procesed_input|epochs"):
+        call(model, synthetic_df)
+
+
 def test_callbacks_see_hooks_in_order(tmp_path, synthetic_df):
     recorder = HookRecorder()
     model = LudwigModel(make_config(epochs=3), callbacks=[recorder])
