@@ -13,6 +13,7 @@ from ludwig.constants import BINARY, LOGITS, PREDICTIONS, PROBABILITIES, PROBABI
 from ludwig.error import InputDataError
 from ludwig.features.base_feature import BaseFeatureMixin, InputFeature, OutputFeature
 from ludwig.features.feature_registries import register_feature
+from ludwig.features.value_checks import quoted_examples
 from ludwig.utils.metrics_utils import ConfusionMatrix, precision_recall_curve_dict, roc_curve_dict
 
 logger = logging.getLogger(__name__)
@@ -70,8 +71,20 @@ class BinaryFeatureMixin(BaseFeatureMixin):
             by_label = stripped.map(metadata["str2bool"])
             mapped = by_label.where(by_label.notna(), mapped)
             unknown = mapped.isna()
-            # Values outside the two labels count as "not the true label", as Ludwig does.
-            mapped = mapped.where(~unknown, stripped == metadata["fallback_true_label"])
+            if unknown.any():
+                # Values outside the two labels count as "not the true label", as Ludwig does: say so.
+                false_label, true_label = metadata["bool2str"]
+                logger.warning(
+                    'Binary column "%s": %d of %d values are neither "%s" (true) nor "%s" (false) and are read as '
+                    "false, e.g. %s.",
+                    config.column,
+                    int(unknown.sum()),
+                    len(stripped),
+                    true_label,
+                    false_label,
+                    quoted_examples(stripped[unknown]),
+                )
+                mapped = mapped.where(~unknown, False)
         elif mapped.isna().any():
             bad = stripped[mapped.isna()].unique()[:5].tolist()
             raise InputDataError(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import numpy as np
@@ -13,8 +12,7 @@ from ludwig.constants import LOGITS, NUMBER, PREDICTIONS
 from ludwig.error import InputDataError
 from ludwig.features.base_feature import BaseFeatureMixin, InputFeature, OutputFeature
 from ludwig.features.feature_registries import register_feature
-
-logger = logging.getLogger(__name__)
+from ludwig.features.value_checks import read_numbers
 
 
 def _safe_scale(value: float) -> float:
@@ -50,17 +48,7 @@ class NumberFeatureMixin(BaseFeatureMixin):
 
     @staticmethod
     def cast_column(column: pd.Series) -> pd.Series:
-        numeric = pd.to_numeric(column, errors="coerce")
-        unparsed = numeric.isna() & column.notna()
-        if unparsed.any():
-            examples = column[unparsed].astype(str).unique()[:5].tolist()
-            logger.warning(
-                'Number column "%s": %d values are not numbers and are treated as missing, e.g. %s.',
-                column.name,
-                int(unparsed.sum()),
-                examples,
-            )
-        return numeric.astype(np.float64)
+        return read_numbers(column, NUMBER)
 
     @staticmethod
     def get_feature_meta(config, column: pd.Series, is_input_feature: bool) -> dict[str, Any]:

@@ -28,11 +28,11 @@ def column_major_length(preprocessing) -> int:
     return int(getattr(preprocessing, "window_size", 0) or getattr(preprocessing, "horizon", 0) or 0)
 
 
-def _bad_token_error(name: str, tokens: list, lengths: np.ndarray, values: pd.Series) -> InputDataError:
-    """The error naming the row (0-based position) and the first value that is not a number."""
+def _bad_token_error(name: str, tokens: list, lengths: np.ndarray, values: pd.Series, rows: pd.Index) -> InputDataError:
+    """The error naming the row (its label in ``rows``, the column's index) and the first value not a number."""
     bad = int(np.flatnonzero(values.isna().to_numpy() & ~_is_nan_token(pd.Series(tokens, dtype=object)))[0])
     row = int(np.searchsorted(np.cumsum(lengths), bad, side="right"))
-    return InputDataError(name, TIMESERIES, f"row {row}: {tokens[bad]!r} is not a number.")
+    return InputDataError(name, TIMESERIES, f"row {rows[row]}: {tokens[bad]!r} is not a number.")
 
 
 def _is_nan_token(tokens: pd.Series) -> np.ndarray:
@@ -66,7 +66,7 @@ def parse_series(column: pd.Series, tokenizer: str, name: str) -> tuple[np.ndarr
         parsed = pd.to_numeric(pd.Series(tokens, dtype=object), errors="coerce")
         bad = parsed.isna().to_numpy() & ~_is_nan_token(pd.Series(tokens, dtype=object))
         if bad.any():
-            raise _bad_token_error(name, tokens, lengths, parsed) from None
+            raise _bad_token_error(name, tokens, lengths, parsed, column.index) from None
         values = parsed.to_numpy(dtype=np.float64)
     if values.ndim != 1:
         raise InputDataError(name, TIMESERIES, "expected a flat list of numbers per row, found nested lists.")
@@ -114,7 +114,8 @@ def column_major_windows(
         raise InputDataError(
             name,
             TIMESERIES,
-            f"row {row}: {column.iloc[row]!r} is not a number; with window_size/horizon each row holds one number.",
+            f"row {column.index[row]}: {column.iloc[row]!r} is not a number; with window_size/horizon each row "
+            "holds one number.",
         )
     values = numbers.to_numpy(dtype=np.float64)
     if window_size > 0:

@@ -11,6 +11,7 @@ from ludwig.constants import LOGITS, PREDICTIONS, VECTOR
 from ludwig.error import InputDataError
 from ludwig.features.base_feature import BaseFeatureMixin, InputFeature, OutputFeature
 from ludwig.features.feature_registries import register_feature
+from ludwig.features.value_checks import quoted_examples
 
 
 def _as_lists(column: pd.Series, name: str) -> pd.Series:
@@ -21,9 +22,28 @@ def _as_lists(column: pd.Series, name: str) -> pd.Series:
     if (lengths < 0).any():
         row = int(np.flatnonzero((lengths < 0).to_numpy())[0])
         raise InputDataError(
-            name, VECTOR, f"row {row}: expected a list or space-separated numbers, found {column.iloc[row]!r}."
+            name,
+            VECTOR,
+            f"row {column.index[row]}: expected a list or space-separated numbers, found {column.iloc[row]!r}.",
         )
     return lists
+
+
+def _not_finite_error(name: str, column: pd.Series, lists: pd.Series) -> InputDataError:
+    """The error naming how many rows hold values that are not finite numbers, a few of them and the first row."""
+    flat = pd.Series(lists.to_numpy(), dtype=object).explode()
+    with np.errstate(over="ignore"):
+        numbers = pd.to_numeric(flat, errors="coerce").to_numpy(dtype=np.float64).astype(np.float32)
+    bad = ~np.isfinite(numbers)
+    rows = pd.unique(flat.index[bad])  # positions
+    first = int(rows[0])
+    return InputDataError(
+        name,
+        VECTOR,
+        f"{len(rows)} of {len(lists)} rows hold values that are not finite numbers, e.g. "
+        f"{quoted_examples(flat[bad])}; the first is row {column.index[first]}: {column.iloc[first]!r}. Every value "
+        "of a vector must be a number.",
+    )
 
 
 class VectorFeatureMixin(BaseFeatureMixin):
@@ -34,6 +54,7 @@ class VectorFeatureMixin(BaseFeatureMixin):
         size = config.preprocessing.vector_size
         if size is None:
             lengths = _as_lists(column, config.column).map(len)
+            lengths = lengths[lengths > 0]  # empty rows (missing vectors filled with "") say nothing of the size
             size = int(lengths.mode().iloc[0]) if len(lengths) else 0
         if size <= 0:
             raise InputDataError(config.column, VECTOR, "could not infer the vector size: no non-empty vectors.")
@@ -46,15 +67,24 @@ class VectorFeatureMixin(BaseFeatureMixin):
         lengths = lists.map(len).to_numpy()
         if (lengths != size).any():
             row = int(np.flatnonzero(lengths != size)[0])
+            hint = ""
+            if lengths[row] == 0:
+                hint = (
+                    " A missing vector is replaced by preprocessing.fill_value: set it to a vector of "
+                    f"{size} numbers, or set missing_value_strategy to fill_with_mode or drop_row."
+                )
             raise InputDataError(
                 config.column,
                 VECTOR,
-                f"row {row}: expected {size} values, found {lengths[row]} ({column.iloc[row]!r}).",
+                f"row {column.index[row]}: expected {size} values, found {lengths[row]} ({column.iloc[row]!r}).{hint}",
             )
         try:
-            return np.asarray(lists.tolist(), dtype=np.float32).reshape(len(lists), size)
-        except ValueError as e:
-            raise InputDataError(config.column, VECTOR, f"values are not all numbers: {e}.") from None
+            matrix = np.asarray(lists.tolist(), dtype=np.float32).reshape(len(lists), size)
+        except (TypeError, ValueError):
+            matrix = None
+        if matrix is None or not np.isfinite(matrix).all():
+            raise _not_finite_error(config.column, column, lists)
+        return matrix
 
     @staticmethod
     def postprocess_predictions(
