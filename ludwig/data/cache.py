@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 
 SPLITS = ("training", "validation", "test")
 
+#: Key of the meta file holding the warnings preprocessing gave, shown again whenever the cache is used.
+WARNINGS_KEY = "preprocessing_warnings"
+
 
 def file_checksum(path: str) -> str:
     digest = hashlib.sha256()
@@ -88,9 +91,14 @@ class DatasetCache:
             path = self.split_path(split)
             splits[split] = read_hdf5(path) if os.path.exists(path) else None
         logger.info("Using preprocessed data cached in %s.", self.meta_path)
+        for message in metadata.pop(WARNINGS_KEY, []):
+            logger.warning("%s", message)
         return splits, metadata
 
-    def save(self, splits: dict[str, Dataset | None], metadata: dict[str, Any]) -> None:
+    def save(
+        self, splits: dict[str, Dataset | None], metadata: dict[str, Any], warnings: list[str] | None = None
+    ) -> None:
+        """Write the splits and the metadata; ``warnings`` (messages) are shown again each time the cache is used."""
         try:
             for split, dataset in splits.items():
                 path = self.split_path(split)
@@ -100,7 +108,12 @@ class DatasetCache:
                 elif os.path.exists(path):
                     os.remove(path)
             with open(self.meta_path, "w") as f:
-                json.dump({**metadata, "checksum": self.checksum}, f, indent=2, default=str)
+                json.dump(
+                    {**metadata, "checksum": self.checksum, WARNINGS_KEY: list(warnings or [])},
+                    f,
+                    indent=2,
+                    default=str,
+                )
         except OSError as e:
             logger.warning("Could not write the preprocessed cache next to the dataset (%s); continuing without.", e)
 

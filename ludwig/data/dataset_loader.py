@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from ludwig.constants import FILE_DATA_FORMATS
+from ludwig.data.checks import check_unique_column_names
+from ludwig.error import DatasetError
 from ludwig.utils.registry import did_you_mean
 
 AUTO = "auto"
@@ -104,6 +107,7 @@ def load_dataset(dataset: Any, data_format: str | None = None) -> pd.DataFrame:
     Raises:
         ValueError: unknown ``data_format``, an HDF5 cache file, a file that cannot be parsed as its format or a
             dict whose lists differ in length.
+        DatasetError: column names that repeat (a ``ValueError`` too).
         FileNotFoundError: the path does not exist.
         ImportError: the optional package reading this format is not installed.
         TypeError: the dataset is not a path, a DataFrame or a dict.
@@ -111,7 +115,9 @@ def load_dataset(dataset: Any, data_format: str | None = None) -> pd.DataFrame:
     fmt = _normalize_format(data_format)
     if isinstance(dataset, pd.DataFrame | Mapping):
         # An in-memory object says what it is; a file format given with it is ignored.
-        return _from_memory(dataset)
+        df = _from_memory(dataset)
+        check_unique_column_names(df)
+        return df
     path = _as_path(dataset)
     if fmt == AUTO:
         fmt = infer_data_format(path)
@@ -129,6 +135,7 @@ def load_dataset(dataset: Any, data_format: str | None = None) -> pd.DataFrame:
         )
     _check_exists(path)
     df = _read_file(path, fmt)
+    check_unique_column_names(df)
     return df.reset_index(drop=True)
 
 
@@ -201,12 +208,22 @@ def _sniff_csv_separator(path: str) -> str:
     return ","
 
 
+def _read_delimited(path: str, sep: str) -> pd.DataFrame:
+    df = pd.read_csv(path, sep=sep)
+    # pandas renames a repeated header "x" to "x.1": read the header as written when a name looks renamed.
+    renamed = [c for c in df.columns if re.fullmatch(r".+\.[0-9]+", str(c)) and str(c).rsplit(".", 1)[0] in df.columns]
+    if renamed:
+        header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
+        check_unique_column_names(pd.DataFrame(columns=header.iloc[0].tolist()))
+    return df
+
+
 def _read_csv(path: str) -> pd.DataFrame:
-    return pd.read_csv(path, sep=_sniff_csv_separator(path))
+    return _read_delimited(path, _sniff_csv_separator(path))
 
 
 def _read_tsv(path: str) -> pd.DataFrame:
-    return pd.read_csv(path, sep="\t")
+    return _read_delimited(path, "\t")
 
 
 def _read_json(path: str) -> pd.DataFrame:
@@ -290,7 +307,7 @@ _READERS: dict[str, Callable[[str], pd.DataFrame]] = {
 def _read_file(path: str, fmt: str) -> pd.DataFrame:
     try:
         data = _READERS[fmt](path)
-    except (ImportError, FileNotFoundError):
+    except (ImportError, FileNotFoundError, DatasetError):
         raise
     except (ValueError, TypeError, OSError, UnicodeDecodeError, pd.errors.ParserError) as e:
         raise ValueError(f"Could not read {path!r} as {fmt}: {type(e).__name__}: {e}") from e

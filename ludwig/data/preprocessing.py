@@ -28,11 +28,19 @@ from ludwig.constants import (
     NUMBER,
     SPLIT,
 )
-from ludwig.data.cache import DatasetCache, file_checksum, preprocessing_checksum, read_hdf5
+from ludwig.data.cache import WARNINGS_KEY, DatasetCache, file_checksum, preprocessing_checksum, read_hdf5
+from ludwig.data.checks import (
+    check_columns_present,
+    empty_training_split_error,
+    missing_column_error,
+    recorded_warnings,
+    warn_if_all_missing,
+    warn_if_single_class,
+    warn_if_tiny,
+)
 from ludwig.data.dataset import Dataset
 from ludwig.data.dataset_loader import infer_data_format, load_dataset
 from ludwig.data.split import split_dataset
-from ludwig.error import InputDataError
 from ludwig.features.feature_registries import base_type_registry, load_all_features
 
 logger = logging.getLogger(__name__)
@@ -86,13 +94,16 @@ def preprocess_for_training(
         splits, metadata = cached
         result = PreprocessedSplits(splits["training"], splits.get("validation"), splits.get("test"), metadata)
     else:
-        df, split = _load_for_training(
-            config, dataset, training_set, validation_set, test_set, data_format, random_seed
-        )
-        result = _build_training_splits(config, df, split, random_seed)
+        with recorded_warnings() as warnings:
+            df, split = _load_for_training(
+                config, dataset, training_set, validation_set, test_set, data_format, random_seed
+            )
+            result = _build_training_splits(config, df, split, random_seed)
         if cache is not None and not skip_save_processed_input:
             cache.save(
-                {"training": result.training, "validation": result.validation, "test": result.test}, result.metadata
+                {"training": result.training, "validation": result.validation, "test": result.test},
+                result.metadata,
+                warnings,
             )
     for callback in callbacks:
         callback.on_preprocess_end(result.training, result.validation, result.test, result.metadata)
@@ -165,6 +176,10 @@ def _load_preprocessed_files(
 
         with open(metadata) as f:
             metadata = json.load(f)
+    if isinstance(metadata, dict) and WARNINGS_KEY in metadata:
+        metadata = dict(metadata)
+        for message in metadata.pop(WARNINGS_KEY):
+            logger.warning("%s", message)
     splits = {
         "training": read_hdf5(source),
         "validation": read_hdf5(validation_set) if isinstance(validation_set, str) else None,
@@ -185,6 +200,8 @@ def _load_for_training(
         if part is None:
             continue
         frame = load_dataset(part, data_format)
+        # Checked per set: concatenating would fill a column one set lacks with missing values, silently.
+        check_columns_present(config, frame, f"the {SPLIT_NAMES[code]} set")
         if code == TRAINING:
             frame = _sample(frame, config.preprocessing, random_seed)
         frames.append(frame)
@@ -214,7 +231,7 @@ def _select_split(config, df: pd.DataFrame, split: str, random_seed: int) -> pd.
 
 def _raw_column(df: pd.DataFrame, feature) -> pd.Series:
     if feature.column not in df.columns:
-        raise InputDataError(feature.column, feature.type, f"not found in the dataset; columns are {list(df.columns)}.")
+        raise missing_column_error(feature, list(df.columns))
     return df[feature.column]
 
 
@@ -273,18 +290,22 @@ def _outside(column: pd.Series, bounds: list[float]) -> pd.Series:
     return (column < bounds[0]) | (column > bounds[1])
 
 
-def _clean_columns(config, df: pd.DataFrame, split: np.ndarray) -> tuple[dict[str, pd.Series], np.ndarray, dict]:
+def _clean_columns(
+    config, df: pd.DataFrame, split: np.ndarray
+) -> tuple[dict[str, pd.Series], dict[str, np.ndarray], dict]:
     """Cast and fill every feature's column.
 
-    Returns the columns, the rows kept, and per feature the values computed on the training rows
-    (``computed_fill_value``, and for outliers ``computed_outlier_bounds`` / ``computed_outlier_fill_value``)
-    that prediction reuses.
+    Returns the columns; per feature with ``drop_row`` (missing values or outliers) the rows it drops; and per
+    feature the values computed on the training rows (``computed_fill_value``, and for outliers
+    ``computed_outlier_bounds`` / ``computed_outlier_fill_value``) that prediction reuses.
     """
     training_mask = split == TRAINING
-    keep = np.ones(len(df), dtype=bool)
+    dropped: dict[str, np.ndarray] = {}
     cleaned: dict[str, pd.Series] = {}
     computed: dict[str, dict[str, Any]] = {}
+    input_names = {f.name for f in config.input_features}
     for feature in config.input_features + config.output_features:
+        drops = np.zeros(len(df), dtype=bool)
         column = base_type_registry[feature.type].cast_column(_raw_column(df, feature))
         values: dict[str, Any] = {}
         bounds = _outlier_bounds(feature, column, training_mask)
@@ -296,19 +317,23 @@ def _clean_columns(config, df: pd.DataFrame, split: np.ndarray) -> tuple[dict[st
                 feature, column, training_mask, FILL_WITH_MODE if strategy == DROP_ROW else strategy
             )
             if strategy == DROP_ROW:
-                keep &= ~outliers.to_numpy()
+                drops |= outliers.to_numpy()
             else:
                 column = _apply_strategy(column, strategy, outlier_fill)
             values.update(computed_outlier_bounds=bounds, computed_outlier_fill_value=_json_safe(outlier_fill))
         strategy = feature.preprocessing.missing_value_strategy
         fill_value = _missing_fill_value(feature, column, training_mask, strategy)
+        if feature.name in input_names:
+            warn_if_all_missing(feature, column, training_mask, fill_value)
         if strategy == DROP_ROW:
-            keep &= column.notna().to_numpy()
+            drops |= column.isna().to_numpy()
         else:
             column = _apply_strategy(column, strategy, fill_value)
+        if drops.any():
+            dropped[feature.name] = drops
         cleaned[feature.name] = column
         computed[feature.name] = {"computed_fill_value": _json_safe(fill_value), **values}
-    return cleaned, keep, computed
+    return cleaned, dropped, computed
 
 
 def _clean_column_for_prediction(feature, raw: pd.Series, metadata: dict[str, Any]) -> pd.Series:
@@ -335,22 +360,25 @@ def _clean_column_for_prediction(feature, raw: pd.Series, metadata: dict[str, An
 
 
 def _build_training_splits(config, df: pd.DataFrame, split: np.ndarray, random_seed: int) -> PreprocessedSplits:
-    cleaned, keep, computed = _clean_columns(config, df, split)
+    cleaned, dropped, computed = _clean_columns(config, df, split)
+    keep = ~np.logical_or.reduce([np.zeros(len(df), dtype=bool), *dropped.values()])
     if not keep.all():
         logger.info("Dropped %d rows with missing values (drop_row).", int((~keep).sum()))
+    if not (split[keep] == TRAINING).any():
+        raise empty_training_split_error(config, split, dropped)
     split = split[keep]
-    if not (split == TRAINING).any():
-        raise ValueError("The training split is empty: check preprocessing.split and the data.")
+    warn_if_tiny(split)
     metadata: dict[str, Any] = {}
     arrays: dict[str, np.ndarray] = {}
     input_names = {f.name for f in config.input_features}
     for feature in config.input_features + config.output_features:
         mixin = base_type_registry[feature.type]
-        column = cleaned[feature.name][keep].reset_index(drop=True)
+        column = cleaned[feature.name][keep]  # keeps the dataset's row numbers, which errors name
         feature_meta = mixin.get_feature_meta(feature, column[split == TRAINING], feature.name in input_names)
         feature_meta["preprocessing"] = {**feature.preprocessing.to_dict(), **computed[feature.name]}
         metadata[feature.name] = feature_meta
         arrays[feature.proc_column] = mixin.feature_data(feature, column, feature_meta)
+    warn_if_single_class(config, arrays, np.flatnonzero(split == TRAINING), metadata)
     dataset = Dataset(arrays)
     splits = {}
     for code, name in enumerate(SPLIT_NAMES):
