@@ -8,12 +8,14 @@ Each optimizer config is registered under its ``type`` and names the optimizer c
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields
 
 from ludwig.schema import utils as su
+from ludwig.schema.checks import register_config_check
 from ludwig.utils.registry import Registry
 
 optimizer_config_registry: Registry = Registry("optimizer")
@@ -456,6 +458,19 @@ class PagedLion8BitOptimizerConfig(LionOptimizerConfig):
     optimizer_class_path: ClassVar[str] = _BNB + "PagedLion8bit"
 
     type: str = su.ProtectedString("paged_lion_8bit")
+
+
+@register_config_check
+def check_bitsandbytes_installed(config) -> list[str]:
+    """A bitsandbytes optimizer needs the package: say so at validation, before any data is preprocessed."""
+    optimizer = getattr(config.trainer, "optimizer", None)
+    if optimizer is None or not optimizer.requires_bitsandbytes or importlib.util.find_spec("bitsandbytes"):
+        return []
+    return [
+        f"trainer.optimizer.type: {optimizer.type!r} is a bitsandbytes optimizer and bitsandbytes is not installed. "
+        "Install it with `pip install bitsandbytes` (its optimizers need a CUDA GPU), or choose a torch optimizer "
+        "such as 'adamw'."
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -238,6 +240,52 @@ def test_lbfgs_line_search_options():
     with pytest.raises(ValidationError) as error:
         _optimizer("lbfgs", {"line_search_fn": "armijo"})
     assert "'armijo'" in error.value.messages["line_search_fn"][0]
+
+
+# A config naming a bitsandbytes optimizer is validated in a fresh interpreter where bitsandbytes cannot be
+# imported (whether or not it is installed here); the check must not import torch either.
+_VALIDATE_WITHOUT_BITSANDBYTES = """
+import json, sys
+sys.modules["bitsandbytes"] = None
+from ludwig.error import ConfigValidationError
+from ludwig.schema.model_config import ModelConfig
+config = {
+    "input_features": [{"name": "x", "type": "number"}],
+    "output_features": [{"name": "y", "type": "binary"}],
+    "trainer": {"optimizer": {"type": sys.argv[1]}},
+}
+try:
+    ModelConfig.from_dict(config)
+    errors = []
+except ConfigValidationError as e:
+    errors = e.errors
+print(json.dumps({"errors": errors, "torch_imported": "torch" in sys.modules}))
+"""
+
+
+def _validate_without_bitsandbytes(optimizer_type: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", _VALIDATE_WITHOUT_BITSANDBYTES, optimizer_type],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("name", ["adam_8bit", "paged_adamw_8bit", "lion"])
+def test_bitsandbytes_optimizer_without_the_package_is_a_config_error(name):
+    result = _validate_without_bitsandbytes(name)
+    assert not result["torch_imported"]
+    assert len(result["errors"]) == 1
+    error = result["errors"][0]
+    assert error.startswith(f"trainer.optimizer.type: {name!r}")
+    assert "pip install bitsandbytes" in error
+    assert "CUDA GPU" in error
+
+
+def test_torch_optimizer_needs_no_bitsandbytes():
+    assert _validate_without_bitsandbytes("adamw") == {"errors": [], "torch_imported": False}
 
 
 # ---------------------------------------------------------------------------------------------------------
