@@ -31,7 +31,7 @@ from ludwig.globals import (
     TRAINING_CHECKPOINTS_DIR_PATH,
     TRAINING_STATISTICS_FILE_NAME,
 )
-from ludwig.utils.fs_utils import get_output_directory, load_config_file, save_json
+from ludwig.utils.fs_utils import check_path_name, get_output_directory, load_config_file, save_json
 from ludwig.utils.logging_utils import set_ludwig_logging_level
 
 if TYPE_CHECKING:
@@ -134,8 +134,14 @@ class LudwigModel:
     ) -> TrainingResults:
         """Preprocess the data, train the model and save the results folder.
 
+        The results folder is ``<output_directory>/<experiment_name>_<model_name>`` (``_0``, ``_1``... appended when
+        it exists); names that would leave ``output_directory`` (absolute, or with a ``..`` part) are refused.
+
         Returns:
             ``TrainingResults(train_stats, preprocessed_data, output_directory)``.
+
+        Raises:
+            UnsafePathError: ``experiment_name`` or ``model_name`` would leave ``output_directory``.
         """
         from ludwig.trainers.checkpoint import save_weights
         from ludwig.trainers.trainer import metrics_history
@@ -143,6 +149,8 @@ class LudwigModel:
 
         if kwargs:
             raise TypeError(f"train() got unexpected arguments {sorted(kwargs)}.")
+        check_path_name(experiment_name, "experiment_name")  # before the preprocessing, not after it
+        check_path_name(model_name, "model_name")
         resume = model_resume_path is not None
         if resume:
             self._prepare_resume(model_resume_path)

@@ -34,11 +34,25 @@ class DatasetError(LudwigError, ValueError):
 
 
 class UntrustedCodeError(LudwigError):
-    """Loading a model folder would run code from it, or from where its config points, without an opt-in.
+    """Loading would run code from a folder (a model folder, or what its config points at) without an opt-in.
 
-    ``settings`` describes each ``trust_remote_code`` setting found (feature, path, checkpoint).
+    ``settings`` describes each ``trust_remote_code`` setting found (feature, path, checkpoint), if any.
     """
 
-    def __init__(self, message: str, settings: list[str]):
-        self.settings = list(settings)
+    def __init__(self, message: str, settings: list[str] | None = None):
+        self.settings = list(settings or [])
+        super().__init__(message)
+
+
+class UnsafePathError(LudwigError, ValueError):
+    """A user-given name that becomes part of a path would leave the folder it is written in.
+
+    ``argument`` is what the name was given as (``experiment_name``, ...), ``value`` the name, ``problem`` what is
+    wrong with it.
+    """
+
+    def __init__(self, message: str, argument: str, value: str, problem: str):
+        self.argument = argument
+        self.value = value
+        self.problem = problem
         super().__init__(message)

@@ -136,12 +136,14 @@ def load_model(model_uri: str, trust_remote_code: bool = False) -> Any:
     from mlflow.models import Model
 
     from ludwig.api import LudwigModel
+    from ludwig.utils.fs_utils import join_inside
 
     local_path = model_uri if os.path.isdir(model_uri) else mlflow.artifacts.download_artifacts(model_uri)
     flavor = Model.load(local_path).flavors.get(FLAVOR_NAME)
     if flavor is None:
         raise ValueError(f"The MLflow model {model_uri} has no {FLAVOR_NAME!r} flavor: it was not saved by Ludwig.")
-    return LudwigModel.load(os.path.join(local_path, flavor["data"]), trust_remote_code=trust_remote_code)
+    model_dir = join_inside(local_path, flavor["data"], f"flavors.{FLAVOR_NAME}.data of {model_uri}'s MLmodel")
+    return LudwigModel.load(model_dir, trust_remote_code=trust_remote_code)
 
 
 class _LudwigPyfunc:

@@ -92,6 +92,7 @@ def hyperopt(
 
     Raises:
         ConfigValidationError: the config or its ``hyperopt`` section is invalid, or ``hyperopt.split`` has no rows.
+        UnsafePathError: ``experiment_name`` or ``model_name`` would leave ``output_directory``.
     """
     from ludwig.api import LudwigModel
     from ludwig.hyperopt.executors.base import executor_registry
@@ -100,12 +101,14 @@ def hyperopt(
     from ludwig.hyperopt.utils import print_hyperopt_results
     from ludwig.schema.model_config import ModelConfig
     from ludwig.utils.backward_compatibility import upgrade_config_dict_to_latest_version
-    from ludwig.utils.fs_utils import load_config_file, save_json
+    from ludwig.utils.fs_utils import check_path_name, join_inside, load_config_file, save_json
     from ludwig.utils.registry import import_submodules
 
     logging_level = kwargs.pop("logging_level", logging.getLogger("ludwig").getEffectiveLevel())
     if kwargs:
         raise TypeError(f"hyperopt() got unexpected arguments {sorted(kwargs)}.")
+    check_path_name(experiment_name, "experiment_name")  # before any work: both become folders of the results
+    check_path_name(model_name, "model_name")
     if isinstance(config, str | os.PathLike):
         config = load_config_file(str(config))
     user_config = upgrade_config_dict_to_latest_version(copy.deepcopy(dict(config)))
@@ -126,7 +129,7 @@ def hyperopt(
     executor = executor_registry[executor_type](hyperopt_config, search_space, log_verbosity=hyperopt_log_verbosity)
 
     callbacks = list(callbacks or [])
-    experiment_dir = os.path.abspath(os.path.join(output_directory, experiment_name))
+    experiment_dir = os.path.abspath(join_inside(output_directory, experiment_name, "experiment_name"))
     os.makedirs(experiment_dir, exist_ok=True)
     for callback in callbacks:
         callback.on_hyperopt_init(experiment_name)

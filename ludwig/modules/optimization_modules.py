@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,6 +35,27 @@ def create_optimizer(
         # loop is several times slower for models with many small parameter tensors. Same arithmetic either way.
         kwargs.setdefault("foreach", True)
     return optimizer_cls(parameters, lr=learning_rate, **kwargs)
+
+
+LEARNING_RATE_SCALING = {
+    "constant": lambda world_size: 1.0,
+    "sqrt": math.sqrt,
+    "linear": float,
+}
+
+
+def scaled_learning_rate(learning_rate: float, scaling: str, world_size: int) -> float:
+    """The learning rate for ``world_size`` workers training together (``trainer.learning_rate_scaling``).
+
+    Each worker's batch adds to the effective batch, so the rate grows with the number of workers: ``linear``
+    multiplies it by ``world_size``, ``sqrt`` by its square root, ``constant`` keeps it.
+
+    Args:
+        learning_rate: the rate configured for one worker (``trainer.learning_rate``, resolved from ``auto``).
+        scaling: ``constant``, ``sqrt`` or ``linear``.
+        world_size: number of workers (1 in a single process).
+    """
+    return learning_rate * LEARNING_RATE_SCALING[scaling](world_size)
 
 
 def _supports_foreach(optimizer_cls: type) -> bool:

@@ -22,7 +22,7 @@ from ludwig.models.ecd import ECD
 from ludwig.models.predictor import Predictor
 from ludwig.modules.lr_scheduler import LRScheduler
 from ludwig.modules.metric_modules import get_metric_objective
-from ludwig.modules.optimization_modules import clip_gradients, create_optimizer
+from ludwig.modules.optimization_modules import clip_gradients, create_optimizer, scaled_learning_rate
 from ludwig.trainers.checkpoint import Checkpoint
 from ludwig.trainers.progress_tracker import ProgressTracker
 from ludwig.utils.print_utils import format_metrics_table
@@ -145,8 +145,8 @@ class Trainer:
         self.model.to(self.device)
         self._freeze_layers()
         self._resolve_sizes(training_set)
-        learning_rate = self._resolve_learning_rate(training_set)
-        self.learning_rate = learning_rate
+        self.learning_rate = self._resolve_learning_rate(training_set)
+        learning_rate = scaled_learning_rate(self.learning_rate, config.learning_rate_scaling, _world_size())
         trainable = [p for p in self.model.parameters() if p.requires_grad]
         self.trainable_parameters = trainable
         self.optimizer = create_optimizer(trainable, config.optimizer, learning_rate)
@@ -449,6 +449,13 @@ class Trainer:
         from ludwig.utils.tensorboard_utils import MetricsWriter
 
         return MetricsWriter(os.path.join(save_path, "logs"))
+
+
+def _world_size() -> int:
+    """Number of processes training together (1 unless torch.distributed is initialized)."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_world_size()
+    return 1
 
 
 def _mean_losses(step_losses: list[tuple[dict[str, torch.Tensor], int]]) -> dict[str, float]:

@@ -95,8 +95,21 @@ def add_output_directory_arg(parser: argparse.ArgumentParser, default: str = "re
 
 
 def add_experiment_name_args(parser: argparse.ArgumentParser, experiment_name: str = "experiment") -> None:
-    parser.add_argument("-en", "--experiment_name", default=experiment_name, help="experiment name")
-    parser.add_argument("-mn", "--model_name", default="run", help="name of the model")
+    """``-en/--experiment_name`` and ``-mn/--model_name``, refused when they would leave the output directory."""
+    parser.add_argument("-en", "--experiment_name", default=experiment_name, type=path_name, help="experiment name")
+    parser.add_argument("-mn", "--model_name", default="run", type=path_name, help="name of the model")
+
+
+def path_name(value: str) -> str:
+    """Argparse type of a name joined to the output directory: one that stays inside it (``fs_utils``)."""
+    from ludwig.utils.fs_utils import PATH_NAME_ALLOWED, path_name_problem
+
+    problem = path_name_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} would leave the output directory: {problem}. Allowed: {PATH_NAME_ALLOWED}."
+        )
+    return value
 
 
 def add_train_args(parser: argparse.ArgumentParser) -> None:

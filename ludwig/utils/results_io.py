@@ -9,10 +9,21 @@ import numpy as np
 import pandas as pd
 
 from ludwig.globals import PREDICTIONS_PARQUET_FILE_NAME, PREDICTIONS_SHAPES_FILE_NAME
+from ludwig.utils.fs_utils import join_inside
 
 
 def save_prediction_outputs(predictions: pd.DataFrame, output_directory: str) -> None:
-    """Write the predictions as Parquet and as ``<column>.csv`` files, like Ludwig's local backend."""
+    """Write the predictions as Parquet and as ``<column>.csv`` files, like Ludwig's local backend.
+
+    Raises:
+        UnsafePathError: a column, named after its output feature, would make a file outside ``output_directory``
+            (nothing is written then).
+    """
+    # Feature names come from the config, which may come with a model folder from elsewhere.
+    csv_paths = {
+        column: join_inside(output_directory, f"{column}.csv", f"the prediction column {column!r}")
+        for column in predictions.columns
+    }
     shapes = {}
     table = predictions.copy()
     for column in table.columns:
@@ -27,4 +38,5 @@ def save_prediction_outputs(predictions: pd.DataFrame, output_directory: str) ->
         values = table[column]
         if column in shapes:
             values = values.map(lambda v: " ".join(str(x) for x in v))
-        values.to_frame(column).to_csv(os.path.join(output_directory, f"{column}.csv"), index=False, header=False)
+        os.makedirs(os.path.dirname(csv_paths[column]), exist_ok=True)  # a feature name may hold a '/'
+        values.to_frame(column).to_csv(csv_paths[column], index=False, header=False)

@@ -254,3 +254,112 @@ def test_settings_are_found_anywhere_in_the_config():
     assert len(error.value.settings) == 2
     check_remote_code(config, "some/model", trust_remote_code=True)
     check_remote_code({"input_features": [{"name": "x", "type": "number"}]}, "some/model")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Names that become paths stay inside the output directory.
+
+ESCAPING_NAMES = ["../../x", "a/../../b", "..", "..\\..\\x", "/tmp/absolute", "\\\\server\\share", "C:\\x", "C:x"]
+TINY_CONFIG = {
+    "input_features": [{"name": "num_in", "type": "number"}],
+    "output_features": [{"name": "bin_out", "type": "binary"}],
+    "trainer": {"epochs": 1, "batch_size": 16},
+}
+
+
+@pytest.fixture
+def tiny_frame(synthetic_frame) -> pd.DataFrame:
+    return synthetic_frame(48)[["num_in", "bin_out"]]
+
+
+@pytest.mark.parametrize("name", ESCAPING_NAMES)
+@pytest.mark.parametrize("argument", ["experiment_name", "model_name"])
+def test_train_refuses_names_leaving_the_output_directory(name, argument, tiny_frame, tmp_path):
+    from ludwig.api import LudwigModel
+    from ludwig.error import UnsafePathError
+
+    model = LudwigModel(TINY_CONFIG)
+    with pytest.raises(UnsafePathError, match=rf"^{argument}: .* would leave the output directory") as error:
+        model.experiment(dataset=tiny_frame, output_directory=str(tmp_path / "results"), **{argument: name})
+    assert error.value.argument == argument and error.value.value == name
+    assert "Allowed: a relative name inside the output directory" in str(error.value)
+    assert list(tmp_path.iterdir()) == []  # refused before anything was written
+
+
+def test_names_with_subfolders_stay_inside(tiny_frame, tmp_path):
+    from ludwig.api import LudwigModel
+
+    results = LudwigModel(TINY_CONFIG).train(
+        dataset=tiny_frame, experiment_name="team/exp", output_directory=str(tmp_path / "results")
+    )
+    assert Path(results.output_directory) == tmp_path / "results" / "team" / "exp_run"
+    assert (tmp_path / "results" / "team" / "exp_run" / "model" / "model_weights.safetensors").is_file()
+
+
+def test_hyperopt_refuses_an_experiment_name_leaving_the_output_directory(tiny_frame, tmp_path):
+    from ludwig.error import UnsafePathError
+    from ludwig.hyperopt.run import hyperopt
+
+    config = {
+        **TINY_CONFIG,
+        "hyperopt": {
+            "goal": "minimize",
+            "metric": "loss",
+            "output_feature": "bin_out",
+            "parameters": {"trainer.learning_rate": {"space": "choice", "categories": [0.01, 0.1]}},
+            "executor": {"type": "ray", "num_samples": 1},
+        },
+    }
+    for argument in ("experiment_name", "model_name"):
+        with pytest.raises(UnsafePathError, match=rf"^{argument}: '\.\./x' would leave"):
+            hyperopt(config, dataset=tiny_frame, output_directory=str(tmp_path / "results"), **{argument: "../x"})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_prediction_files_named_after_features_stay_inside(tmp_path):
+    from ludwig.error import UnsafePathError
+    from ludwig.utils.results_io import save_prediction_outputs
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(UnsafePathError, match=r"the prediction column '\.\./\.\./evil_predictions'"):
+        save_prediction_outputs(pd.DataFrame({"ok_predictions": [1], "../../evil_predictions": [2]}), str(out))
+    assert list(out.iterdir()) == [] and not (tmp_path.parent / "evil_predictions.csv").exists()
+    save_prediction_outputs(pd.DataFrame({"price/usd_predictions": [1.5]}), str(out))  # a '/' stays inside
+    assert (out / "price" / "usd_predictions.csv").read_text().strip() == "1.5"
+
+
+@pytest.mark.parametrize(
+    "command, flag, value",
+    [
+        ("train", "--experiment_name", "../../x"),
+        ("experiment", "-mn", "/tmp/absolute"),
+        ("hyperopt", "-en", "a/../../b"),
+    ],
+)
+def test_cli_refuses_names_leaving_the_output_directory(command, flag, value, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "ludwig", command, "-c", "config.yaml", "--dataset", "data.csv", flag, value],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    long_flag = "--model_name" if flag == "-mn" else "--experiment_name"
+    assert f"ludwig {command}: error: argument " in result.stderr and long_flag in result.stderr
+    assert f"{value!r} would leave the output directory" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_path_name_problems():
+    from ludwig.utils.fs_utils import path_name_problem
+
+    for name in ("experiment", "team/exp", "exp.v2", "..x", "x..", "~", "", "a b"):
+        assert path_name_problem(name) is None, name
+    assert path_name_problem("a/../b") == "it has a '..' part"
+    assert path_name_problem("/abs") == "it is an absolute path"
+    assert path_name_problem("C:x") == "it names a drive"
+    assert path_name_problem("a\x00b") == "it holds a NUL character"
+    assert path_name_problem(3) == "it is a int, not a string"
+

@@ -14,7 +14,7 @@ import torch
 from marshmallow import ValidationError
 
 from ludwig.modules.lr_scheduler import LRScheduler
-from ludwig.modules.optimization_modules import clip_gradients, create_optimizer
+from ludwig.modules.optimization_modules import clip_gradients, create_optimizer, scaled_learning_rate
 from ludwig.schema import utils as su
 from ludwig.schema.lr_scheduler import LRSchedulerConfig
 from ludwig.schema.optimizers import (
@@ -286,6 +286,23 @@ def test_bitsandbytes_optimizer_without_the_package_is_a_config_error(name):
 
 def test_torch_optimizer_needs_no_bitsandbytes():
     assert _validate_without_bitsandbytes("adamw") == {"errors": [], "torch_imported": False}
+
+
+@pytest.mark.parametrize(
+    "scaling, world_size, expected",
+    [
+        ("linear", 1, 0.01),
+        ("sqrt", 1, 0.01),
+        ("constant", 1, 0.01),
+        ("linear", 4, 0.04),
+        ("sqrt", 4, 0.02),
+        ("constant", 4, 0.01),
+        ("linear", 3, 0.03),
+        ("sqrt", 2, 0.01 * math.sqrt(2)),
+    ],
+)
+def test_learning_rate_scales_with_the_number_of_workers(scaling, world_size, expected):
+    assert scaled_learning_rate(0.01, scaling, world_size) == pytest.approx(expected, rel=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------------------
