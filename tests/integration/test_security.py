@@ -362,4 +362,3 @@ def test_path_name_problems():
     assert path_name_problem("C:x") == "it names a drive"
     assert path_name_problem("a\x00b") == "it holds a NUL character"
     assert path_name_problem(3) == "it is a int, not a string"
-
