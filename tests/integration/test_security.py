@@ -362,3 +362,48 @@ def test_path_name_problems():
     assert path_name_problem("C:x") == "it names a drive"
     assert path_name_problem("a\x00b") == "it holds a NUL character"
     assert path_name_problem(3) == "it is a int, not a string"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Resuming a search unpickles only from a folder a Ludwig search started.
+
+
+class _TouchOnUnpickle:
+    """Unpickling this creates ``path``: it stands for code a pickle can run."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __reduce__(self):
+        return Path.touch, (self.path,)
+
+
+def test_skopt_restore_reads_only_a_ludwig_run_folder(tmp_path):
+    pytest.importorskip("ray")
+    import ray.cloudpickle as pickle
+
+    from ludwig.hyperopt.executors._ray_skopt import SkOptSearch
+    from ludwig.hyperopt.run_folder import RUN_MARKER_FILE_NAME, mark_run_folder
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    ran = tmp_path / "code_ran"
+    state = foreign / "searcher-state-x.pkl"
+    state.write_bytes(pickle.dumps({"payload": _TouchOnUnpickle(ran)}))
+    searcher = SkOptSearch(metric="loss", mode="min")
+    with pytest.raises(UntrustedCodeError, match=rf"{RUN_MARKER_FILE_NAME} is missing"):
+        searcher.restore(str(state))
+    assert not ran.exists()
+
+    own = tmp_path / "own"
+    mark_run_folder(str(own), "ray")
+    saved = SkOptSearch(metric="loss", mode="max", n_initial_points=3)
+    saved.save(str(own / "searcher-state-y.pkl"))
+    restored = SkOptSearch(metric="other", mode="min")
+    restored.restore(str(own / "searcher-state-y.pkl"))
+    assert restored.metric == "loss" and restored.mode == "max" and restored._options["n_initial_points"] == 3
+
+    mark_run_folder(str(foreign), "optuna")  # a marker of another executor is not enough
+    with pytest.raises(UntrustedCodeError):
+        searcher.restore(str(state))
+    assert not ran.exists()

@@ -6,6 +6,7 @@ tells it the trials' scores. Imports ray and skopt: load it lazily.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import ray.cloudpickle as pickle
@@ -13,6 +14,7 @@ from ray.tune.search import Searcher
 from ray.tune.search.sample import Categorical, Domain, Float, Integer, Quantized
 
 from ludwig.error import ConfigValidationError
+from ludwig.hyperopt.run_folder import check_own_run_folder
 
 
 def _dimension(name: str, domain: Domain) -> tuple[Any, Any]:
@@ -138,5 +140,14 @@ class SkOptSearch(Searcher):
             pickle.dump(self.__dict__, f)
 
     def restore(self, checkpoint_path: str) -> None:
+        """Read back what ``save`` wrote; refused unless the file is in a folder a Ludwig Ray search started.
+
+        Unpickling can run code, so the state is read only from the experiment folder of a Ludwig search (Ray
+        passes the searcher a file of the experiment folder it restores; see ``ludwig.hyperopt.run_folder``).
+
+        Raises:
+            UntrustedCodeError: ``checkpoint_path`` is not in such a folder.
+        """
+        check_own_run_folder(os.path.dirname(os.path.abspath(checkpoint_path)), "ray")
         with open(checkpoint_path, "rb") as f:
             self.__dict__.update(pickle.load(f))

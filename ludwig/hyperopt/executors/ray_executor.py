@@ -21,6 +21,7 @@ from ludwig.hyperopt.executors.base import HyperoptExecutor, RunTrial, executor_
 from ludwig.hyperopt.executors.ray_schedulers import build_scheduler
 from ludwig.hyperopt.executors.ray_search_algs import GRID_SEARCH_ALGS, build_search_alg
 from ludwig.hyperopt.results import TrialResults
+from ludwig.hyperopt.run_folder import check_own_run_folder, mark_run_folder
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +215,8 @@ class RayTuneExecutor(HyperoptExecutor):
         stopper = HyperoptCallbackStopper(callbacks)
 
         if resume and tune.Tuner.can_restore(experiment_dir):
+            # Restoring unpickles the folder's files: only from a folder a Ludwig search started (run_folder).
+            check_own_run_folder(experiment_dir, "ray")
             logger.info("Resuming the Ray Tune run in %s", experiment_dir)
             tuner = tune.Tuner.restore(
                 experiment_dir, trainable, resume_unfinished=True, restart_errored=True, param_space=param_space
@@ -248,6 +251,7 @@ class RayTuneExecutor(HyperoptExecutor):
                 failure_config=tune.FailureConfig(max_failures=0),
             )
             tuner = tune.Tuner(trainable, param_space=param_space, tune_config=tune_config, run_config=run_config)
+            mark_run_folder(experiment_dir, "ray")
 
         with _quiet_tune_output(self.log_verbosity):
             result_grid = tuner.fit()
