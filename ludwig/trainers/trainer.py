@@ -71,6 +71,7 @@ class Trainer:
         self.learning_rate: float = 0.0
         self.train_model = model
         self.optimizer: torch.optim.Optimizer | None = None
+        self.uses_closure = False
         self.trainable_parameters: list[torch.nn.Parameter] = []
         self.scheduler: LRScheduler | None = None
 
@@ -150,6 +151,9 @@ class Trainer:
         trainable = [p for p in self.model.parameters() if p.requires_grad]
         self.trainable_parameters = trainable
         self.optimizer = create_optimizer(trainable, config.optimizer, learning_rate)
+        self.uses_closure = isinstance(self.optimizer, torch.optim.LBFGS)
+        if self.uses_closure and (self.use_amp or self.gradient_accumulation_steps > 1):
+            logger.warning("optimizer lbfgs steps at every batch in full precision: no gradient accumulation, no AMP.")
         batcher = Batcher(
             training_set, self.batch_size, shuffle=config.should_shuffle, seed=self.random_seed, device=self.device
         )
@@ -250,18 +254,25 @@ class Trainer:
             callback.on_trainer_train_teardown(self, tracker, save_path, True)
         return self.model, tracker
 
+    def _loss(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The training loss of ``batch`` (with the regularization penalty) and each output feature's loss."""
+        outputs = self.train_model(batch)
+        loss, feature_losses = self.model.train_loss(batch, outputs)
+        if self.config.regularization_lambda:
+            loss = loss + self.model.regularization_loss(
+                self.config.regularization_type, self.config.regularization_lambda
+            )
+        return loss, feature_losses
+
     def _train_step(
         self, batch: dict[str, torch.Tensor], step: int, scaler: torch.amp.GradScaler | None
     ) -> tuple[dict[str, torch.Tensor], int]:
+        if self.uses_closure:
+            return self._train_step_with_closure(batch)
         accumulation = self.gradient_accumulation_steps
         autocast = torch.autocast("cuda", dtype=torch.float16) if self.use_amp else contextlib.nullcontext()
         with autocast:
-            outputs = self.train_model(batch)
-            loss, feature_losses = self.model.train_loss(batch, outputs)
-            if self.config.regularization_lambda:
-                loss = loss + self.model.regularization_loss(
-                    self.config.regularization_type, self.config.regularization_lambda
-                )
+            loss, feature_losses = self._loss(batch)
         scaled = loss / accumulation
         if scaler is not None:
             scaler.scale(scaled).backward()
@@ -278,10 +289,25 @@ class Trainer:
                 self.optimizer.step()
             self.optimizer.zero_grad(set_to_none=True)
             self.scheduler.step()
-        rows = len(next(iter(batch.values())))
-        losses = {name: value.detach() for name, value in feature_losses.items()}
-        losses[COMBINED] = loss.detach()
-        return losses, rows
+        return _detached_losses(loss, feature_losses), len(next(iter(batch.values())))
+
+    def _train_step_with_closure(self, batch: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], int]:
+        """One step of an optimizer that re-evaluates the loss itself (L-BFGS): the closure recomputes forward, loss
+        and backward. No mixed precision, gradient accumulation or clipping: they would break its curvature
+        estimates. The reported losses are those at the weights after the step."""
+
+        def closure() -> torch.Tensor:
+            self.optimizer.zero_grad(set_to_none=True)
+            loss, _ = self._loss(batch)
+            loss.backward()
+            return loss
+
+        self.optimizer.step(closure)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scheduler.step()
+        with torch.no_grad():
+            loss, feature_losses = self._loss(batch)
+        return _detached_losses(loss, feature_losses), len(next(iter(batch.values())))
 
     # -----------------------------------------------------------------------------------------------------
     # Evaluation, early stopping, checkpoints
@@ -456,6 +482,13 @@ def _world_size() -> int:
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         return torch.distributed.get_world_size()
     return 1
+
+
+def _detached_losses(loss: torch.Tensor, feature_losses: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Each output feature's loss and the combined loss, detached from the graph."""
+    losses = {name: value.detach() for name, value in feature_losses.items()}
+    losses[COMBINED] = loss.detach()
+    return losses
 
 
 def _mean_losses(step_losses: list[tuple[dict[str, torch.Tensor], int]]) -> dict[str, float]:
