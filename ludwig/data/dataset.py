@@ -47,6 +47,9 @@ class Dataset:
         return Dataset({k: v[indices] for k, v in self.columns.items()})
 
 
+NUM_BUCKETS = 10
+
+
 class Batcher:
     """Iterates over a dataset in batches of tensors.
 
@@ -55,6 +58,10 @@ class Batcher:
         batch_size: rows per batch; the last batch may be smaller.
         shuffle: draw a new random order each epoch.
         seed: seed of the shuffling generator; epoch ``e`` uses ``seed + e`` so a resumed run replays it.
+        bucket_lengths: one length per row (``trainer.bucketing_field``); when given, each batch holds rows of
+            similar length. Rows sorted by length are cut into ``NUM_BUCKETS`` buckets of whole batches; with
+            ``shuffle``, each epoch breaks ties between equal lengths at random, shuffles the rows within each bucket
+            and the order of the batches across buckets. An epoch has as many batches as without bucketing.
     """
 
     def __init__(
@@ -64,12 +71,16 @@ class Batcher:
         shuffle: bool = False,
         seed: int = 0,
         device: torch.device | str | None = None,
+        bucket_lengths: np.ndarray | None = None,
     ):
         self.dataset = dataset
         self.batch_size = max(1, int(batch_size))
         self.shuffle = shuffle
         self.seed = seed
         self.device = device
+        if bucket_lengths is not None and len(bucket_lengths) != len(dataset):
+            raise ValueError(f"bucket_lengths has {len(bucket_lengths)} entries for {len(dataset)} rows.")
+        self.bucket_lengths = None if bucket_lengths is None else torch.as_tensor(np.asarray(bucket_lengths))
 
     @property
     def steps_per_epoch(self) -> int:
@@ -80,6 +91,12 @@ class Batcher:
         tensors = self.dataset.tensors
         if self.device is not None and str(self.device) != "cpu":
             tensors = {k: v.to(self.device, non_blocking=True) for k, v in tensors.items()}
+        if self.bucket_lengths is not None:
+            for index in self._bucketed_batches(epoch)[start_step:]:
+                if self.device is not None:
+                    index = index.to(self.device)
+                yield {k: v.index_select(0, index) for k, v in tensors.items()}
+            return
         size = len(self.dataset)
         order = None
         if self.shuffle:
@@ -93,6 +110,24 @@ class Batcher:
             else:
                 index = order[start : start + self.batch_size]
                 yield {k: v.index_select(0, index) for k, v in tensors.items()}
+
+    def _bucketed_batches(self, epoch: int) -> list[torch.Tensor]:
+        """The row indices of each batch of ``epoch``, grouped by length (see the class docstring)."""
+        size, batch_size = len(self.dataset), self.batch_size
+        generator = torch.Generator().manual_seed(self.seed + epoch)
+        order = torch.randperm(size, generator=generator) if self.shuffle else torch.arange(size)
+        order = order[torch.argsort(self.bucket_lengths[order], stable=True)]
+        num_batches = self.steps_per_epoch
+        edges = np.linspace(0, num_batches, min(NUM_BUCKETS, num_batches) + 1).round().astype(int) * batch_size
+        batches: list[torch.Tensor] = []
+        for start, end in zip(edges[:-1], edges[1:]):
+            bucket = order[start:end]
+            if self.shuffle:
+                bucket = bucket[torch.randperm(len(bucket), generator=generator)]
+            batches.extend(bucket.split(batch_size))
+        if self.shuffle:
+            batches = [batches[i] for i in torch.randperm(len(batches), generator=generator)]
+        return batches
 
     def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
         return self.epoch(0)

@@ -11,6 +11,7 @@ import re
 import time
 from typing import Any
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -23,6 +24,7 @@ from ludwig.models.predictor import Predictor
 from ludwig.modules.lr_scheduler import LRScheduler
 from ludwig.modules.metric_modules import get_metric_objective
 from ludwig.modules.optimization_modules import clip_gradients, create_optimizer, scaled_learning_rate
+from ludwig.trainers.bucketing import bucketing_lengths
 from ludwig.trainers.checkpoint import Checkpoint
 from ludwig.trainers.progress_tracker import ProgressTracker
 from ludwig.utils.print_utils import format_metrics_table
@@ -118,6 +120,10 @@ class Trainer:
         logger.info("Learning rate range test chose learning_rate=%.3g.", learning_rate)
         return learning_rate
 
+    def _bucket_lengths(self, training_set: Dataset) -> np.ndarray | None:
+        field = self.config.bucketing_field
+        return None if field is None else bucketing_lengths(self.model, training_set, field)
+
     def _steps_per_checkpoint(self, steps_per_epoch: int) -> int:
         config = self.config
         if config.steps_per_checkpoint:
@@ -155,7 +161,12 @@ class Trainer:
         if self.uses_closure and (self.use_amp or self.gradient_accumulation_steps > 1):
             logger.warning("optimizer lbfgs steps at every batch in full precision: no gradient accumulation, no AMP.")
         batcher = Batcher(
-            training_set, self.batch_size, shuffle=config.should_shuffle, seed=self.random_seed, device=self.device
+            training_set,
+            self.batch_size,
+            shuffle=config.should_shuffle,
+            seed=self.random_seed,
+            device=self.device,
+            bucket_lengths=self._bucket_lengths(training_set),
         )
         steps_per_epoch = batcher.steps_per_epoch
         total_steps = config.train_steps or steps_per_epoch * config.epochs

@@ -2,13 +2,96 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pytest
+import torch
 import yaml
 
 from ludwig.api import LudwigModel
+from ludwig.callbacks import Callback
 
 QUIET = {"skip_save_processed_input": True, "skip_save_log": True}
+
+
+# -------------------------------------------------------------------------------------------------------------
+# trainer.bucketing_field
+
+
+class TrainingInputs(Callback):
+    """Records what the input feature ``name`` receives in every training step (not in evaluation)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.batches: list[torch.Tensor] = []
+
+    def on_trainer_train_setup(self, trainer, save_path, is_coordinator):
+        def record(module, args):
+            if module.training:
+                self.batches.append(args[0].detach().clone())
+
+        trainer.model.input_feature(self.name).register_forward_pre_hook(record)
+
+
+def _sequence_frame(feature_type: str, rows: int = 240) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 41, rows)
+    if feature_type == "text":
+        words = [f"w{i}" for i in range(12)]
+        values = [" ".join(rng.choice(words, size=n)) for n in lengths]
+        target = [value.split().count("w0") for value in values]
+    else:
+        series = [rng.uniform(0.5, 2.0, size=n) for n in lengths]
+        values = [" ".join(f"{v:.3f}" for v in s) for s in series]
+        target = [float(s.sum()) for s in series]
+    return pd.DataFrame({"seq": values, "y": np.asarray(target, dtype=float)})
+
+
+def _bucketing_config(feature_type: str, bucketing_field: str | None) -> dict[str, Any]:
+    return {
+        "input_features": [{"name": "seq", "type": feature_type, "encoder": {"type": "rnn", "state_size": 8}}],
+        "output_features": [{"name": "y", "type": "number"}],
+        "trainer": {"epochs": 2, "batch_size": 16, "bucketing_field": bucketing_field},
+    }
+
+
+def _train_recording_inputs(tmp_path: Path, df: pd.DataFrame, config: dict[str, Any]):
+    recorder = TrainingInputs("seq")
+    model = LudwigModel(config, callbacks=[recorder])
+    model.train(dataset=df, output_directory=str(tmp_path), **QUIET)
+    return model, recorder.batches
+
+
+@pytest.mark.parametrize("feature_type", ["text", "timeseries"])
+def test_bucketing_field_batches_rows_of_similar_length(tmp_path, feature_type):
+    df = _sequence_frame(feature_type)
+    bucketed, bucketed_batches = _train_recording_inputs(
+        tmp_path / "bucketed", df, _bucketing_config(feature_type, "seq")
+    )
+    _, plain_batches = _train_recording_inputs(tmp_path / "plain", df, _bucketing_config(feature_type, None))
+    metadata = bucketed.training_set_metadata["seq"]
+    padding = metadata["pad_idx"] if feature_type == "text" else 0.0
+
+    def spread(batches: list[torch.Tensor]) -> float:
+        lengths = [(batch != padding).sum(dim=1) for batch in batches]
+        return float(np.mean([int(n.max() - n.min()) for n in lengths]))
+
+    assert len(bucketed_batches) == len(plain_batches)  # same number of steps
+    assert sum(len(b) for b in bucketed_batches) == sum(len(b) for b in plain_batches)
+    assert spread(bucketed_batches) < spread(plain_batches) / 3
+    steps_per_epoch = len(bucketed_batches) // 2
+    first_epoch = [b.tolist() for b in bucketed_batches[:steps_per_epoch]]
+    assert first_epoch != [b.tolist() for b in bucketed_batches[steps_per_epoch:]]
+
+    # Prediction keeps the input order: reversing the rows reverses the predictions.
+    predictions, _ = bucketed.predict(dataset=df)
+    reversed_predictions, _ = bucketed.predict(dataset=df.iloc[::-1].reset_index(drop=True))
+    np.testing.assert_allclose(
+        predictions["y_predictions"].to_numpy()[::-1], reversed_predictions["y_predictions"].to_numpy(), rtol=1e-5
+    )
 
 
 # -------------------------------------------------------------------------------------------------------------
