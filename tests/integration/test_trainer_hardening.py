@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import yaml
 
 from ludwig.api import LudwigModel
 from ludwig.callbacks import Callback
+from ludwig.trainers.lr_finder import MAX_LR, MIN_LR
 
 QUIET = {"skip_save_processed_input": True, "skip_save_log": True}
 
@@ -169,3 +171,52 @@ def test_lbfgs_example_config_trains_and_the_loss_falls(tmp_path):
     assert training_loss < 0.6 * baseline
     assert validation_loss < 0.6 * baseline
     assert stats.validation["ACTION"]["accuracy"][-1] > 0.8
+
+
+# -------------------------------------------------------------------------------------------------------------
+# learning_rate: auto
+
+
+def _regression_frame(rows: int, scale: float) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    x = scale * rng.normal(size=(rows, 4))
+    y = x @ np.array([1.0, -2.0, 0.5, 3.0]) / scale + 1.0 + rng.normal(scale=0.1, size=rows)
+    return pd.DataFrame({**{f"x{i}": x[:, i] for i in range(4)}, "y": y})
+
+
+def _auto_learning_rate(tmp_path: Path, df: pd.DataFrame, input_options: dict | None = None, **trainer: Any) -> float:
+    config = {
+        "input_features": [{"name": f"x{i}", "type": "number", **(input_options or {})} for i in range(4)],
+        "output_features": [{"name": "y", "type": "number"}],
+        "trainer": {"learning_rate": "auto", "epochs": 1, **trainer},
+    }
+    model = LudwigModel(config, logging_level=logging.WARNING)
+    model.train(dataset=df, output_directory=str(tmp_path), skip_save_progress=True, skip_save_model=True, **QUIET)
+    return model.config["trainer"]["learning_rate"]
+
+
+@pytest.mark.parametrize("rows", [64, 600])
+def test_learning_rate_auto_with_sgd_lands_below_the_divergence_threshold(tmp_path, rows):
+    """Linear regression on raw inputs of scale 10 with plain SGD: the mean squared error's Hessian is
+    2 E[x x^T], so SGD diverges above 2 / its largest eigenvalue (about 0.007-0.009 here) and barely moves
+    below a hundredth of that."""
+    df = _regression_frame(rows, scale=10.0)
+    features = np.hstack([df[[f"x{i}" for i in range(4)]].to_numpy(), np.ones((rows, 1))])
+    divergence = 2.0 / np.linalg.eigvalsh(2.0 * features.T @ features / rows).max()
+    rate = _auto_learning_rate(
+        tmp_path,
+        df,
+        input_options={"preprocessing": {"normalization": None}},
+        optimizer={"type": "sgd"},
+        gradient_clipping={"clipglobalnorm": None},
+    )
+    assert MIN_LR < rate < MAX_LR
+    assert divergence / 100 < rate < divergence
+
+
+@pytest.mark.parametrize("rows", [64, 600])
+def test_learning_rate_auto_with_the_default_adam(tmp_path, rows):
+    """Standardized inputs and Adam: rates up to 1e-3 barely move the weights within the few epochs of a small
+    run, while rates near 1 make the loss jump; the suggestion lies between."""
+    rate = _auto_learning_rate(tmp_path, _regression_frame(rows, scale=1.0))
+    assert 1e-3 < rate < 0.5
