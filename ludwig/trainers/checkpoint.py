@@ -52,3 +52,7 @@ class Checkpoint:
 
     def load_model_weights(self, name: str, model: nn.Module, device: torch.device | str = "cpu") -> None:
         load_weights(model, self.paths(name)[0], device)
+
+    def weights(self, name: str, device: torch.device | str = "cpu") -> dict[str, torch.Tensor]:
+        """The model state dict of checkpoint ``name``, without loading it into a model."""
+        return load_file(self.paths(name)[0], device=str(device))

@@ -186,7 +186,7 @@ class Trainer:
         self.train_model = torch.compile(self.model) if config.compile else self.model
         scaler = torch.amp.GradScaler("cuda") if self.use_amp else None
         writer = self._summary_writer(save_path)
-        best_state = copy.deepcopy(self.model.state_dict())
+        best_state = self._best_state_so_far(checkpoint, resume)
         for callback in self.callbacks:
             callback.on_trainer_train_setup(self, save_path, True)
 
@@ -479,6 +479,13 @@ class Trainer:
             callback.on_resume_training(True)
         logger.info("Resuming training at step %d (epoch %d).", tracker.steps, tracker.epoch)
         return tracker, int(state["epoch_start_steps"])
+
+    def _best_state_so_far(self, checkpoint: Checkpoint | None, resume: bool) -> dict[str, torch.Tensor]:
+        """The weights to end with unless a later evaluation improves: the best checkpoint's when resuming (the
+        restored progress tracker holds its metrics), else the current weights."""
+        if resume and checkpoint.exists("best"):
+            return checkpoint.weights("best", self.device)
+        return copy.deepcopy(self.model.state_dict())
 
     def _summary_writer(self, save_path: str | None):
         if self.skip_save_log or save_path is None:

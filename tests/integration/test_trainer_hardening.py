@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,18 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from safetensors.torch import load_file
 
 from ludwig.api import LudwigModel
 from ludwig.callbacks import Callback
 from ludwig.trainers.lr_finder import MAX_LR, MIN_LR
 
 QUIET = {"skip_save_processed_input": True, "skip_save_log": True}
+
+
+def _read_progress(run_dir: str) -> dict[str, Any]:
+    with open(os.path.join(run_dir, "model", "training_progress.json")) as f:
+        return yaml.safe_load(f)
 
 
 # -------------------------------------------------------------------------------------------------------------
@@ -220,3 +227,77 @@ def test_learning_rate_auto_with_the_default_adam(tmp_path, rows):
     run, while rates near 1 make the loss jump; the suggestion lies between."""
     rate = _auto_learning_rate(tmp_path, _regression_frame(rows, scale=1.0))
     assert 1e-3 < rate < 0.5
+
+
+# -------------------------------------------------------------------------------------------------------------
+# Resuming keeps the best weights and metrics
+
+
+def _overfitting_frame(rows: int = 120) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(rows, 8))
+    return pd.DataFrame({**{f"x{i}": x[:, i] for i in range(8)}, "y": x[:, 0] + rng.normal(size=rows)})
+
+
+def _overfitting_config(epochs: int) -> dict[str, Any]:
+    """Seven noise inputs and a wide network: the validation loss bottoms out after a few epochs."""
+    return {
+        "input_features": [{"name": f"x{i}", "type": "number"} for i in range(8)],
+        "output_features": [{"name": "y", "type": "number"}],
+        "combiner": {"type": "concat", "num_fc_layers": 2, "output_size": 64},
+        "trainer": {"epochs": epochs, "batch_size": 16, "learning_rate": 0.01, "early_stop": 3},
+    }
+
+
+BEST_KEYS = (
+    "best_eval_metric_value",
+    "best_eval_metric_epoch",
+    "best_eval_metric_steps",
+    "best_eval_metric_checkpoint_number",
+    "best_eval_train_metrics",
+    "best_eval_validation_metrics",
+    "best_eval_test_metrics",
+    "evaluations_since_improvement",
+    "last_improvement_steps",
+)
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested metric dicts as one flat dict (``pytest.approx`` compares flat ones)."""
+    if not isinstance(value, dict):
+        return {prefix: value}
+    return {key: leaf for name, inner in value.items() for key, leaf in _flat(inner, f"{prefix}{name}.").items()}
+
+
+def test_resume_after_the_best_epoch_ends_with_the_best_weights_and_metrics(tmp_path):
+    df = _overfitting_frame()
+    uninterrupted = LudwigModel(_overfitting_config(epochs=20))
+    _, _, full_dir = uninterrupted.train(dataset=df, output_directory=str(tmp_path / "full"), **QUIET)
+    full_progress = _read_progress(full_dir)
+    best_epoch = full_progress["best_eval_metric_epoch"]
+    assert full_progress["epoch"] == best_epoch + 3, "the scenario needs a run that early-stops after its best epoch"
+
+    # Stop two epochs after the best one (both worse), then resume with the full number of epochs.
+    _, _, run_dir = LudwigModel(_overfitting_config(epochs=best_epoch + 2)).train(
+        dataset=df, output_directory=str(tmp_path / "interrupted"), **QUIET
+    )
+    interrupted_progress = _read_progress(run_dir)
+    assert interrupted_progress["best_eval_metric_epoch"] == best_epoch
+    assert interrupted_progress["evaluations_since_improvement"] == 2
+    resumed = LudwigModel(_overfitting_config(epochs=20))
+    resumed.train(dataset=df, model_resume_path=run_dir, **QUIET)
+
+    resumed_progress = _read_progress(run_dir)
+    # One more worse epoch reaches early_stop 3: the count of evaluations without improvement was restored.
+    assert resumed_progress["epoch"] == best_epoch + 3
+    for key in BEST_KEYS:
+        assert _flat(resumed_progress[key]) == pytest.approx(_flat(full_progress[key]), rel=1e-6), key
+    best_weights = load_file(os.path.join(run_dir, "model", "training_checkpoints", "best.safetensors"))
+    final_weights = resumed.model.state_dict()
+    assert best_weights.keys() == final_weights.keys()
+    for name, tensor in best_weights.items():
+        torch.testing.assert_close(final_weights[name], tensor, rtol=0, atol=0, msg=name)
+        torch.testing.assert_close(final_weights[name], uninterrupted.model.state_dict()[name], msg=name)
+    reloaded = LudwigModel.load(os.path.join(run_dir, "model"))
+    for name, tensor in reloaded.model.state_dict().items():
+        torch.testing.assert_close(tensor, best_weights[name], rtol=0, atol=0, msg=name)
