@@ -149,6 +149,7 @@ class LudwigModel:
 
         if kwargs:
             raise TypeError(f"train() got unexpected arguments {sorted(kwargs)}.")
+        self.config_obj.check_trainable()
         check_path_name(experiment_name, "experiment_name")  # before the preprocessing, not after it
         check_path_name(model_name, "model_name")
         resume = model_resume_path is not None

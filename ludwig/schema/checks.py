@@ -6,7 +6,10 @@ and registers itself here, so ``ModelConfig.from_dict`` runs it without knowing 
 * ``@register_config_check`` functions take the validated ``ModelConfig`` and return error lines
   (``"<config path>: <what is wrong, the value found, what is allowed>"``);
 * ``@register_config_renderer`` functions fill values whose defaults depend on other sections. They run before
-  the core derived values (``column``, ``proc_column``, the validation metric) are filled in.
+  the core derived values (``column``, ``proc_column``, the validation metric) are filled in;
+* ``@register_training_check`` functions are checks of what training needs beyond a valid config (an optional
+  package the trainer imports). ``ModelConfig.check_trainable`` runs them before training; loading a model to
+  predict or serve does not, so a model trained with, say, a bitsandbytes optimizer loads where it is not installed.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ ConfigRenderer = Callable[[Any], None]
 
 _checks: list[ConfigCheck] = []
 _renderers: list[ConfigRenderer] = []
+_training_checks: list[ConfigCheck] = []
 
 
 def register_config_check(check: ConfigCheck) -> ConfigCheck:
@@ -31,6 +35,17 @@ def register_config_renderer(renderer: ConfigRenderer) -> ConfigRenderer:
     """Decorator adding ``renderer(config)``, which fills derived values in place, to every config's rendering."""
     _renderers.append(renderer)
     return renderer
+
+
+def register_training_check(check: ConfigCheck) -> ConfigCheck:
+    """Decorator adding ``check(config) -> [error lines]`` to the checks run before training only."""
+    _training_checks.append(check)
+    return check
+
+
+def run_training_checks(config: Any) -> list[str]:
+    """The error lines of every registered training check."""
+    return [error for check in _training_checks for error in check(config)]
 
 
 def run_config_checks(config: Any) -> list[str]:

@@ -20,7 +20,7 @@ from ludwig.constants import COMBINED, INPUT_FEATURES, MODEL_ECD, OUTPUT_FEATURE
 from ludwig.error import ConfigValidationError
 from ludwig.globals import LUDWIG_VERSION
 from ludwig.schema import utils as su
-from ludwig.schema.checks import run_config_checks, run_config_renderers
+from ludwig.schema.checks import run_config_checks, run_config_renderers, run_training_checks
 from ludwig.schema.combiners.base import CombinerField
 from ludwig.schema.defaults import FEATURE_SECTIONS, build_defaults_config
 from ludwig.schema.encoders.text_encoders import uses_hf_encoder
@@ -91,6 +91,16 @@ class ModelConfig(su.BaseConfig):
             raise ConfigValidationError(errors=errors)
         _render_derived_values(model_config)
         return model_config
+
+    def check_trainable(self) -> None:
+        """Check what training needs beyond a valid config (e.g. the package of a bitsandbytes optimizer).
+
+        Raises:
+            ConfigValidationError: listing each missing requirement with its config path.
+        """
+        errors = run_training_checks(self)
+        if errors:
+            raise ConfigValidationError(errors=errors)
 
     def get_feature(self, name: str):
         """The input or output feature section called ``name``."""

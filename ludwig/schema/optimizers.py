@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from marshmallow import ValidationError, fields
 
 from ludwig.schema import utils as su
-from ludwig.schema.checks import register_config_check
+from ludwig.schema.checks import register_training_check
 from ludwig.utils.registry import Registry
 
 optimizer_config_registry: Registry = Registry("optimizer")
@@ -460,9 +460,9 @@ class PagedLion8BitOptimizerConfig(LionOptimizerConfig):
     type: str = su.ProtectedString("paged_lion_8bit")
 
 
-@register_config_check
+@register_training_check
 def check_bitsandbytes_installed(config) -> list[str]:
-    """A bitsandbytes optimizer needs the package: say so at validation, before any data is preprocessed."""
+    """A bitsandbytes optimizer needs the package: say so before training, before any data is preprocessed."""
     optimizer = getattr(config.trainer, "optimizer", None)
     if optimizer is None or not optimizer.requires_bitsandbytes or importlib.util.find_spec("bitsandbytes"):
         return []

@@ -325,8 +325,9 @@ def load_config(config: str | None, config_str: str | None, what: str = "config"
     return None
 
 
-def validate_config(config: dict[str, Any] | None, hyperopt: bool = False) -> None:
-    """Validate ``config`` (and its ``hyperopt`` section when ``hyperopt``) before anything imports torch.
+def validate_config(config: dict[str, Any] | None, hyperopt: bool = False, training: bool = True) -> None:
+    """Validate ``config`` (its ``hyperopt`` section when ``hyperopt``, what training needs when ``training``)
+    before anything imports torch.
 
     Config validation needs neither torch nor pandas, so a bad config is reported in about the time
     ``ludwig --help`` takes, not after the seconds the model code takes to import.
@@ -339,6 +340,8 @@ def validate_config(config: dict[str, Any] | None, hyperopt: bool = False) -> No
     from ludwig.schema.model_config import ModelConfig
 
     model_config = ModelConfig.from_dict(config)
+    if training:
+        model_config.check_trainable()
     if hyperopt:
         from ludwig.hyperopt.parameters import validate_hyperopt
 
@@ -379,7 +382,7 @@ def check_model_folder(model_path: str) -> None:
             config = json.load(f)
     except (OSError, ValueError) as e:
         raise CLIError(f"--model_path: cannot read {config_path!r} as JSON: {e}.") from None
-    validate_config(_require_mapping(config, config_path))
+    validate_config(_require_mapping(config, config_path), training=False)
 
 
 def describe_yaml_error(error: Exception) -> str:

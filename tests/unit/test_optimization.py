@@ -254,8 +254,9 @@ config = {
     "output_features": [{"name": "y", "type": "binary"}],
     "trainer": {"optimizer": {"type": sys.argv[1]}},
 }
+model_config = ModelConfig.from_dict(config)  # a valid config: a model trained so loads anywhere
 try:
-    ModelConfig.from_dict(config)
+    model_config.check_trainable()
     errors = []
 except ConfigValidationError as e:
     errors = e.errors
@@ -605,3 +606,22 @@ def test_schedule_drives_real_training():
         losses.append(loss.item())
     assert losses[-1] < losses[0] / 4
     assert scheduler.get_last_lr() == [0.0]
+
+
+@pytest.mark.skipif(HAS_BITSANDBYTES, reason="checks the message given when bitsandbytes is missing")
+def test_a_bitsandbytes_config_builds_a_model_object_but_refuses_to_train(tmp_path):
+    # LudwigModel.load goes through the same constructor: a model trained with adam_8bit on a GPU machine must load
+    # where bitsandbytes is missing. Training is what needs the package, and it says so before preprocessing.
+    from ludwig.api import LudwigModel
+    from ludwig.error import ConfigValidationError
+
+    config = {
+        "input_features": [{"name": "x", "type": "number"}],
+        "output_features": [{"name": "y", "type": "binary"}],
+        "trainer": {"optimizer": {"type": "adam_8bit"}},
+    }
+    model = LudwigModel(config)
+    with pytest.raises(
+        ConfigValidationError, match=r"trainer.optimizer.type: .adam_8bit.[^\n]*pip install bitsandbytes"
+    ):
+        model.train(dataset=str(tmp_path / "never_read.csv"), output_directory=str(tmp_path))
