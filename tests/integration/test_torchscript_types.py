@@ -71,6 +71,9 @@ def tricky_rows(df: pd.DataFrame) -> pd.DataFrame:
     rows.loc[6, "series"] = None  # missing: an empty series
     rows.loc[7, "num"] = None  # bfill: takes row 8's value
     rows.loc[15, "num"] = None  # bfill at the end: falls back to the previous value
+    rows.loc[10, "num"] = "inf"  # not a finite number: missing, as in Python preprocessing
+    rows.loc[11, "num"] = "-Infinity"
+    rows.loc[12, "num"] = "abc"
     return rows
 
 

@@ -9,6 +9,7 @@ option of the feature has no TorchScript form.
 
 # No ``from __future__ import annotations``: TorchScript reads the annotations of scripted code as real types.
 
+import math
 from collections.abc import Callable
 from typing import Any, Union
 
@@ -66,3 +67,13 @@ def is_float_literal(text: str) -> bool:
         if end == exponent_start:
             return False
     return end == len(body)
+
+
+def is_finite_number(text: str) -> bool:
+    """Whether the stripped ``text`` reads as a finite number (not ``nan``, ``inf``, ``1e999`` or ``abc``)."""
+    return is_float_literal(text) and math.isfinite(float(text))
+
+
+def blank_non_numbers(values: list[str]) -> list[str]:
+    """``values`` with every value that is not a finite number replaced by ``""``, the scripted missing value."""
+    return [text if is_finite_number(text) else "" for text in [value.strip() for value in values]]

@@ -9,10 +9,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from ludwig.constants import NUMBER
 from ludwig.model_export.core import build_core
 from ludwig.model_export.torchscript.base import (
     ScriptedValue,
     Unscriptable,
+    blank_non_numbers,
     postprocessor_registry,
     preprocessor_registry,
 )
@@ -42,20 +44,28 @@ def fill_from_neighbours(values: list[str], strategy: str) -> list[str]:
 
 
 class NeighbourFilled(nn.Module):
-    """A preprocessor whose missing values are first filled from the neighbouring rows (bfill/ffill)."""
+    """A preprocessor whose missing values are first filled from the neighbouring rows (bfill/ffill).
 
-    def __init__(self, preprocessor: nn.Module, strategy: str):
+    For a number feature (``numeric``) a value that is not a finite number is missing too, as in prediction.
+    """
+
+    def __init__(self, preprocessor: nn.Module, strategy: str, numeric: bool):
         super().__init__()
         self.preprocessor = preprocessor
         self.strategy = strategy
+        self.numeric = numeric
 
     def forward(self, values: list[str]) -> torch.Tensor:
+        if self.numeric:
+            values = blank_non_numbers(values)
         return self.preprocessor(fill_from_neighbours(values, self.strategy))
 
 
-def _with_missing_value_strategy(preprocessor: nn.Module, metadata: dict[str, Any]) -> nn.Module:
+def _with_missing_value_strategy(preprocessor: nn.Module, feature_type: str, metadata: dict[str, Any]) -> nn.Module:
     strategy = metadata.get("preprocessing", {}).get("missing_value_strategy")
-    return NeighbourFilled(preprocessor, strategy) if strategy in ("bfill", "ffill") else preprocessor
+    if strategy not in ("bfill", "ffill"):
+        return preprocessor
+    return NeighbourFilled(preprocessor, strategy, numeric=feature_type == NUMBER)
 
 
 class InferenceModule(nn.Module):
@@ -157,7 +167,7 @@ def to_torchscript(model, model_only: bool = False, device: str | None = None) -
             + "\nUse model_only=True to export the model core over preprocessed tensors."
         )
     preprocessors = [
-        _with_missing_value_strategy(p, metadata[f.name]) for f, p in zip(config.input_features, preprocessors)
+        _with_missing_value_strategy(p, f.type, metadata[f.name]) for f, p in zip(config.input_features, preprocessors)
     ]
     # ModuleDict keys cannot hold dots: key by sanitised names, keep the feature names in input/output_names.
     module_key = module_keys([f.name for f in config.input_features + config.output_features])

@@ -10,7 +10,7 @@ from torch import nn
 
 from ludwig.constants import UNKNOWN_SYMBOL
 from ludwig.features.binary_feature import STANDARD_STR2BOOL
-from ludwig.model_export.torchscript.base import fill_string, is_float_literal, preprocessor_registry
+from ludwig.model_export.torchscript.base import fill_string, is_finite_number, preprocessor_registry
 from ludwig.model_export.torchscript.lowercasing import OptionalLowercase
 from ludwig.model_export.torchscript.unicode_text import CharacterClasses
 
@@ -48,8 +48,8 @@ class NumberPreprocessor(nn.Module):
         parsed: list[float] = []
         for value in values:
             text = value.strip()
-            # As cast_column: what is not a number (pandas' to_numeric) is a missing value.
-            number = float(text) if is_float_literal(text) and text.lower() != "nan" else self.fill
+            # As read_numbers: what is not a finite number (NaN, inf, "abc") is a missing value.
+            number = float(text) if is_finite_number(text) else self.fill
             if self.has_bounds and (number < self.low or number > self.high):
                 number = self.outlier_fill
             parsed.append(number)
