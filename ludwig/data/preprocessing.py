@@ -122,7 +122,9 @@ def preprocess_for_prediction(
     """Preprocess data for predict/evaluate with the training metadata; one row per input row, in order.
 
     Returns the dataset and the raw dataframe rows it was built from (after ``split`` selection).
-    Output features are included when ``include_outputs`` and their columns are present.
+    Output features are included when ``include_outputs`` and their columns are present; then the rows whose
+    target is missing are left out (with a warning) for an output whose ``missing_value_strategy`` is
+    ``drop_row``, as in training, so evaluation never scores a made-up target.
     """
     load_all_features()
     df = load_dataset(dataset, data_format)
@@ -132,7 +134,9 @@ def preprocess_for_prediction(
         df = _select_split(config, df, split, random_seed)
     features = [(f, True) for f in config.input_features]
     if include_outputs:
-        features += [(f, False) for f in config.output_features if f.column in df.columns]
+        outputs = [f for f in config.output_features if f.column in df.columns]
+        df = _drop_rows_without_targets(df, outputs, training_set_metadata)
+        features += [(f, False) for f in outputs]
     columns = {}
     for feature, _ in features:
         metadata = training_set_metadata[feature.name]
@@ -334,6 +338,30 @@ def _clean_columns(
         cleaned[feature.name] = column
         computed[feature.name] = {"computed_fill_value": _json_safe(fill_value), **values}
     return cleaned, dropped, computed
+
+
+def _drop_rows_without_targets(df: pd.DataFrame, outputs: list, training_set_metadata: dict[str, Any]) -> pd.DataFrame:
+    """``df`` without the rows whose target is missing in a ``drop_row`` output column, saying how many."""
+    missing = np.zeros(len(df), dtype=bool)
+    columns = []
+    for feature in outputs:
+        strategy = training_set_metadata[feature.name].get("preprocessing", {}).get("missing_value_strategy")
+        if strategy != DROP_ROW:
+            continue
+        absent = base_type_registry[feature.type].cast_column(df[feature.column]).isna().to_numpy()
+        if absent.any():
+            columns.append(f'"{feature.column}" ({int(absent.sum())})')
+            missing |= absent
+    if not missing.any():
+        return df
+    logger.warning(
+        "Evaluating on %d of %d rows: the target is missing in the others (rows per column: %s), and the output "
+        "features drop such rows (missing_value_strategy drop_row), as in training.",
+        int((~missing).sum()),
+        len(df),
+        ", ".join(columns),
+    )
+    return df[~missing]
 
 
 def _clean_column_for_prediction(feature, raw: pd.Series, metadata: dict[str, Any]) -> pd.Series:

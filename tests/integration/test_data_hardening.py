@@ -284,3 +284,17 @@ def test_cli_train_shows_data_warnings_and_errors(tmp_path):
     assert result.returncode != 0
     assert 'Column "x" as number feature: none of its 40 values can be read as a finite number' in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_evaluate_leaves_out_rows_whose_target_is_missing(tmp_path, ludwig_warnings):
+    df = frame()
+    trained = train(model(), tmp_path, df)
+    with_gaps = df.copy()
+    with_gaps.loc[[3, 7, 11], "y"] = np.nan
+    stats, predictions, _ = trained.evaluate(dataset=with_gaps, collect_predictions=True)
+    expected, _, _ = trained.evaluate(dataset=df.drop(index=[3, 7, 11]))
+    assert stats["y"]["mean_squared_error"] == pytest.approx(expected["y"]["mean_squared_error"], rel=1e-6)
+    assert list(predictions.index) == [i for i in range(ROWS) if i not in (3, 7, 11)]
+    assert 'Evaluating on 37 of 40 rows: the target is missing in the others (rows per column: "y" (3))' in (
+        warnings_text(ludwig_warnings)
+    )
