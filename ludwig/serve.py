@@ -28,8 +28,7 @@ from ludwig.serving.app import HEALTH_MESSAGE, create_app
 from ludwig.serving.bodies import DEFAULT_MAX_PAYLOAD_BYTES, content_type, parse_json, read_body, read_record
 from ludwig.serving.command_line import run_cli
 from ludwig.serving.predictor import DEFAULT_PREDICTION_TIMEOUT_S, Predictor
-from ludwig.serving.requests import RequestError, frame_of_records, input_feature_specs, parse_split_dataset
-from ludwig.serving.responses import to_jsonable
+from ludwig.serving.requests import RequestError, input_feature_specs, rows_of_records, rows_of_split_dataset
 from ludwig.serving.runner import serve_app
 from ludwig.serving.schemas import dataset_form_schema, dataset_schema, form_or_json_body, record_schema
 
@@ -51,6 +50,7 @@ def server(
     Returns:
         A ``fastapi.FastAPI`` app, to run with uvicorn or drive with a test client. With ``prometheus_client``
         installed it also answers ``GET /metrics`` (``app.state.metrics`` is its ``ServerMetrics``, else None).
+        ``app.state.predictor`` is the ``ludwig.serving.predictor.Predictor`` its requests share.
     """
     from fastapi import Request
     from fastapi.responses import JSONResponse
@@ -60,7 +60,7 @@ def server(
     app = create_app(
         "Ludwig model server", f"Predictions of a Ludwig model. Input features: {feature_list}.", allowed_origins
     )
-    predictor = Predictor(model, prediction_timeout, app.state.metrics)
+    app.state.predictor = predictor = Predictor(model, prediction_timeout, app.state.metrics)
 
     @app.get("/", summary="Health check")
     async def health() -> dict[str, str]:
@@ -70,9 +70,9 @@ def server(
 
     @app.post("/predict", summary="Predict one record", openapi_extra=form_or_json_body(one_record, one_record))
     async def predict(request: Request) -> JSONResponse:
-        record = await read_record(request, await read_body(request, max_payload_bytes))
-        predictions = await predictor(frame_of_records([record], specs))
-        return JSONResponse(to_jsonable(predictions.iloc[0].to_dict()))
+        record = read_record(request, await read_body(request, max_payload_bytes))
+        predictions = await predictor(rows_of_records([record], specs))
+        return JSONResponse(predictions.record())
 
     @app.post(
         "/batch_predict",
@@ -86,14 +86,14 @@ def server(
             if isinstance(payload, dict) and "dataset" in payload and "columns" not in payload:
                 payload = payload["dataset"]
         else:
-            fields = await read_record(request, body)
+            fields = read_record(request, body)
             if "dataset" not in fields:
                 raise RequestError(
                     400, "Form field 'dataset' is missing; it holds the JSON dataset (split orientation)."
                 )
             payload = parse_json(fields["dataset"].encode(), "Field 'dataset'")
-        predictions = await predictor(parse_split_dataset(payload, specs))
-        return JSONResponse(to_jsonable(predictions.to_dict("split")))
+        predictions = await predictor(rows_of_split_dataset(payload, specs))
+        return JSONResponse(predictions.split())
 
     return app
 

@@ -28,8 +28,7 @@ from ludwig.serving.bodies import DEFAULT_MAX_PAYLOAD_BYTES, read_json
 from ludwig.serving.command_line import run_cli
 from ludwig.serving.metrics import ServerMetrics
 from ludwig.serving.predictor import DEFAULT_PREDICTION_TIMEOUT_S, Predictor
-from ludwig.serving.requests import RequestError, frame_of_records, input_feature_specs, parse_split_dataset
-from ludwig.serving.responses import to_jsonable
+from ludwig.serving.requests import RequestError, input_feature_specs, rows_of_records, rows_of_split_dataset
 from ludwig.serving.runner import serve_app
 from ludwig.serving.schemas import dataset_schema, request_body
 
@@ -154,8 +153,8 @@ def server(
         record = await read_json(request, max_payload_bytes)
         if not isinstance(record, dict):
             raise RequestError(400, "Request body must be a JSON object mapping input feature names to values.")
-        predictions = await predictor(frame_of_records([record], slot.specs))
-        return JSONResponse(to_jsonable(predictions.iloc[0].to_dict()))
+        predictions = await predictor(rows_of_records([record], slot.specs))
+        return JSONResponse(predictions.record())
 
     @app.post(
         "/batch_predict",
@@ -166,14 +165,14 @@ def server(
         predictor = slot.ready()
         payload = await read_json(request, max_payload_bytes)
         if isinstance(payload, list):
-            predictions = await predictor(frame_of_records(payload, slot.specs))
-            return JSONResponse(to_jsonable(predictions.to_dict("records")))
+            predictions = await predictor(rows_of_records(payload, slot.specs))
+            return JSONResponse(predictions.records())
         if not isinstance(payload, dict):
             raise RequestError(
                 400, "Request body must be a dataset in 'split' orientation ({'columns', 'data'}) or a list of records."
             )
-        predictions = await predictor(parse_split_dataset(payload, slot.specs))
-        return JSONResponse(to_jsonable(predictions.to_dict("split")))
+        predictions = await predictor(rows_of_split_dataset(payload, slot.specs))
+        return JSONResponse(predictions.split())
 
     return app
 

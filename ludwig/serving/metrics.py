@@ -19,8 +19,8 @@ class ServerMetrics:
 
     * ``ludwig_serve_requests_total{endpoint, method, status_code}``: requests answered;
     * ``ludwig_serve_request_latency_seconds{endpoint}``: histogram of the time from request to response;
-    * ``ludwig_serve_prediction_latency_seconds``: histogram of the time ``model.predict`` took (preprocessing,
-      model and postprocessing, without waiting for the model lock);
+    * ``ludwig_serve_prediction_latency_seconds``: histogram of the time each ``model.predict`` call took
+      (preprocessing, model and postprocessing, without waiting for the model), on the rows of one or more requests;
     * ``ludwig_serve_predicted_rows_total``: rows predicted.
 
     ``endpoint`` is the route's path (``/predict``), or ``<unmatched>`` for paths with no route.
@@ -45,7 +45,7 @@ class ServerMetrics:
         )
         self.prediction_latency = Histogram(
             "ludwig_serve_prediction_latency_seconds",
-            "Time model.predict took on one request's rows (preprocessing, model, postprocessing).",
+            "Time each model.predict call took on the rows of one or more requests (preprocessing, model, output).",
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
