@@ -1,15 +1,18 @@
-"""Load test of `ludwig serve` on loopback: N concurrent clients x M requests to /predict for the Titanic model.
+"""Load test of `ludwig serve` on loopback: 1, 8 and 32 concurrent clients x M requests to /predict for the Titanic
+model.
 
-Starts `ludwig serve` as a child process on a free 127.0.0.1 port, sends single-record form requests from
-`--clients` threads (each with its own keep-alive connection), checks every answer (status 200, the prediction
-columns, and the values against an in-process `model.predict` for the rows they were computed for) and prints
-p50/p99 latency, throughput and the error count. It also times `LudwigModel.predict` on one record in-process
-(the model time, without HTTP), the figure the design targets at under 5 ms.
+Starts `ludwig serve` as a child process on a free 127.0.0.1 port and, for each client count in turn, sends
+single-record form requests from that many threads (each with its own keep-alive connection), checks every answer
+(status 200, the prediction columns, and the values against an in-process `model.predict` for the rows they were
+computed for) and measures p50/p99 latency, throughput and the error count. It also times `LudwigModel.predict` on
+one record in-process (the model time, without HTTP), the figure the design targets at under 5 ms. The figures are
+printed as one table, with each run's throughput as a ratio of the single-client run's.
 
 Usage:
-    python benchmarks/serve_load.py                       # trains examples/titanic (its config), 8 clients x 200
+    python benchmarks/serve_load.py                       # trains examples/titanic (its config), 1/8/32 clients x 200
     python benchmarks/serve_load.py --model_path results/experiment_run/model --clients 16 --duration 30
-    python benchmarks/serve_load.py --quick               # smoke run: 1 epoch, 2 clients x 20 requests
+    python benchmarks/serve_load.py --clients 1,32 --requests 157   # 32 x 157 = 5,024 requests in the 32-client run
+    python benchmarks/serve_load.py --quick               # smoke run: 1 epoch, 1, 2 and 32 clients x 20 requests
 """
 
 from __future__ import annotations
@@ -192,19 +195,54 @@ def run_clients(
     return result, time.perf_counter() - began
 
 
+def client_counts(text: str) -> list[int]:
+    """``"1,8,32"`` -> ``[1, 8, 32]`` (the ``--clients`` flag)."""
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected client counts like 1,8,32, found {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive client counts like 1,8,32, found {text!r}")
+    return counts
+
+
+def print_table(model_ms: list[float], threads: int, runs: list[tuple[int, LoadResult, float]]) -> None:
+    """The figures of every run as one table; ``req/s x`` is a run's throughput over the single-client run's (the
+    first run's when there was no single-client run)."""
+    header = f"{'run':<34} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s x':>8}"
+    print(header)
+    print("-" * len(header))
+    label = f"model.predict in-process ({threads} thr.)"
+    model_rate = 1000 / statistics.mean(model_ms)
+    model_p50, model_p99 = statistics.median(model_ms), percentile(model_ms, 99)
+    print(f"{label:<34} {len(model_ms):>8} {0:>6} {model_rate:>8.1f} {model_p50:>8.2f} {model_p99:>8.2f}")
+    rates = [len(result.latencies_ms) / seconds if seconds else 0.0 for _, result, seconds in runs]
+    baseline = next((rate for (clients, _, _), rate in zip(runs, rates) if clients == 1), rates[0] if rates else 0)
+    for (clients, result, _), rate in zip(runs, rates):
+        latencies = result.latencies_ms or [math.nan]
+        ratio = f"{rate / baseline:.2f}x" if baseline else "-"
+        label = f"HTTP /predict, {clients} client{'s' if clients > 1 else ''}"
+        print(
+            f"{label:<34} {result.sent:>8} {len(result.errors):>6} {rate:>8.1f} {percentile(latencies, 50):>8.2f} "
+            f"{percentile(latencies, 99):>8.2f} {ratio:>8}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model_path", help="a trained Titanic model folder (default: train the example)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
+    parser.add_argument(
+        "--clients", type=client_counts, default=[1, 8, 32], help="concurrent clients of each run (default: 1,8,32)"
+    )
     parser.add_argument("--requests", type=int, default=200, help="requests per client")
-    parser.add_argument("--duration", type=float, help="seconds of load instead of a fixed number of requests")
+    parser.add_argument("--duration", type=float, help="seconds of load per run instead of a number of requests")
     parser.add_argument("--epochs", type=int, help="epochs when training the example (default: its config)")
     parser.add_argument("--model-repeats", type=int, default=300, help="in-process single-record predicts timed")
     parser.add_argument("--threads", type=int, default=1, help="torch threads of the in-process model timing")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 1 epoch, 2 clients x 20 requests")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1 epoch, 1, 2 and 32 clients x 20 requests")
     args = parser.parse_args()
     if args.quick:
-        args.clients, args.requests, args.duration, args.model_repeats = 2, 20, None, 30
+        args.clients, args.requests, args.duration, args.model_repeats = [1, 2, 32], 20, None, 30
         args.epochs = 1 if args.epochs is None else args.epochs
 
     import torch
@@ -212,6 +250,7 @@ def main() -> None:
     from ludwig.api import LudwigModel
 
     torch.set_num_threads(args.threads)
+    runs = []
     with tempfile.TemporaryDirectory() as tmp:
         if args.model_path:
             model_path = Path(args.model_path)
@@ -222,11 +261,7 @@ def main() -> None:
         model = LudwigModel.load(str(model_path), logging_level=logging.ERROR)
         output = model.config_obj.output_features[0].name
         records, expected = load_records(model, 200)
-
         model_ms = model_only_ms(model, records[0], args.model_repeats)
-        model_p50 = statistics.median(model_ms)
-        print(f"model-only single-record predict (in-process, {args.model_repeats} calls, {args.threads} thread(s)):")
-        print(f"  p50 {model_p50:.2f} ms, p99 {percentile(model_ms, 99):.2f} ms")
 
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -234,8 +269,10 @@ def main() -> None:
         try:
             wait_until_up(process, url)
             load = f"{args.duration:.0f} s" if args.duration else f"{args.requests} requests each"
-            print(f"load: {args.clients} clients x {load} against POST {url}/predict")
-            result, seconds = run_clients(url, records, expected, output, args.clients, args.requests, args.duration)
+            for clients in args.clients:
+                print(f"load: {clients} clients x {load} against POST {url}/predict", flush=True)
+                result, seconds = run_clients(url, records, expected, output, clients, args.requests, args.duration)
+                runs.append((clients, result, seconds))
         finally:
             process.send_signal(signal.SIGINT)
             try:
@@ -243,15 +280,14 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.communicate()
-    latencies = result.latencies_ms
-    print(f"requests: {result.sent}, errors: {len(result.errors)}")
-    for error in result.errors[:5]:
+    print()
+    print_table(model_ms, args.threads, runs)
+    errors = [error for _, result, _ in runs for error in result.errors]
+    for error in errors[:5]:
         print(f"  {error}")
-    if latencies:
-        print(f"latency p50 {percentile(latencies, 50):.2f} ms, p99 {percentile(latencies, 99):.2f} ms")
-        print(f"throughput {len(latencies) / seconds:.1f} requests/s over {seconds:.2f} s")
     print(f"server exit code after SIGINT: {process.returncode}")
-    verdict = "met" if not result.errors and model_p50 < MODEL_TARGET_MS else "NOT met"
+    model_p50 = statistics.median(model_ms)
+    verdict = "met" if not errors and model_p50 < MODEL_TARGET_MS else "NOT met"
     print(f"target (0 errors, model-only p50 < {MODEL_TARGET_MS:.0f} ms): {verdict}")
 
 
