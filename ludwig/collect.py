@@ -97,6 +97,7 @@ def cli_collect_weights(sys_argv: Sequence[str]) -> None:
     args = parser.parse_args(sys_argv)
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors("collect_weights", level):
+        cli_utils.check_model_folder(args.model_path, args.trust_remote_code)
         collect_weights_cli(
             args.model_path,
             args.tensors,
@@ -173,6 +174,7 @@ def cli_collect_activations(sys_argv: Sequence[str]) -> None:
     args = parser.parse_args(sys_argv)
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors("collect_activations", level):
+        cli_utils.check_model_folder(args.model_path, args.trust_remote_code)
         collect_activations_cli(
             args.model_path,
             args.layers,

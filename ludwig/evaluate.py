@@ -91,7 +91,7 @@ def cli(sys_argv: Sequence[str]) -> None:
     args = build_parser().parse_args(sys_argv)
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors("evaluate", level):
-        cli_utils.check_model_folder(args.model_path)
+        cli_utils.check_model_folder(args.model_path, args.trust_remote_code)
         cli_utils.check_data_files(args)
         evaluate_cli(
             model_path=args.model_path,

@@ -107,6 +107,7 @@ def _cli_export(command: str, description: str, sys_argv: Sequence[str], format:
     args = parser.parse_args(sys_argv)
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors(command, level):
+        cli_utils.check_model_folder(args.model_path, args.trust_remote_code)
         export_model_cli(
             args.model_path,
             args.output_path,
@@ -141,6 +142,7 @@ def cli_export_torchscript(sys_argv: Sequence[str]) -> None:
     args = parser.parse_args(sys_argv)
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors("export_torchscript", level):
+        cli_utils.check_model_folder(args.model_path, args.trust_remote_code)
         export_torchscript_cli(
             args.model_path,
             args.output_path,
@@ -160,6 +162,7 @@ def cli_export_mlflow(sys_argv: Sequence[str]) -> None:
     args = parser.parse_args(sys_argv)
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors("export_mlflow", level):
+        cli_utils.check_model_folder(args.model_path, args.trust_remote_code)
         export_mlflow_cli(
             args.model_path,
             args.output_path,

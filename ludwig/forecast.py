@@ -69,6 +69,7 @@ def cli(sys_argv: Sequence[str]) -> None:
         parser.error(f"argument -n/--horizon: must be >= 1, found {args.horizon}")
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors("forecast", level):
+        cli_utils.check_model_folder(args.model_path, args.trust_remote_code)
         forecast = forecast_cli(
             model_path=args.model_path,
             dataset=args.dataset,

@@ -74,6 +74,7 @@ def run_cli(
     args = parser.parse_args(sys_argv)
     level = cli_utils.setup_logging(args.logging_level)
     with cli_utils.handle_errors(command, level):
+        cli_utils.check_model_folder(args.model_path, args.trust_remote_code)
         require_server_packages(command)
         run_server(
             args.model_path,

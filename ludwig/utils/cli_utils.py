@@ -360,14 +360,17 @@ def check_data_files(args: argparse.Namespace) -> None:
             raise CLIError(f"--{name}: the file {path!r} does not exist.")
 
 
-def check_model_folder(model_path: str) -> None:
-    """Check that ``model_path`` is a Ludwig model folder whose config is valid, before the slow imports.
+def check_model_folder(model_path: str, trust_remote_code: bool = False) -> None:
+    """Check that ``model_path`` is a Ludwig model folder whose config is valid and runs no code unless trusted,
+    before the slow imports.
 
     Raises:
         CLIError: the folder or its ``model_hyperparameters.json`` is missing or unreadable.
+        UntrustedCodeError: the config would run code and ``trust_remote_code`` is not given.
         ConfigValidationError: the saved config is invalid.
     """
     from ludwig.globals import MODEL_HYPERPARAMETERS_FILE_NAME
+    from ludwig.utils.trust import check_remote_code
 
     config_path = os.path.join(model_path, MODEL_HYPERPARAMETERS_FILE_NAME)
     if not os.path.isdir(model_path):
@@ -382,6 +385,7 @@ def check_model_folder(model_path: str) -> None:
             config = json.load(f)
     except (OSError, ValueError) as e:
         raise CLIError(f"--model_path: cannot read {config_path!r} as JSON: {e}.") from None
+    check_remote_code(config, model_path, trust_remote_code)
     validate_config(_require_mapping(config, config_path), training=False)
 
 

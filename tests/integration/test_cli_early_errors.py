@@ -85,3 +85,44 @@ def test_missing_dataset_is_reported_before_torch_loads(tmp_path):
     result, stderr = _probe(["experiment", "-c", str(config), "--dataset", "missing.csv"], tmp_path)
     assert result == {"code": 1, "heavy": []}, stderr
     assert "--dataset: the file 'missing.csv' does not exist." in stderr
+
+
+UNTRUSTED = {
+    "input_features": [
+        {
+            "name": "review",
+            "type": "text",
+            "encoder": {
+                "type": "auto_transformer",
+                "pretrained_model_name_or_path": "/models/custom",
+                "pretrained_kwargs": {"trust_remote_code": True},
+            },
+        }
+    ],
+    "output_features": [{"name": "label", "type": "binary"}],
+}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["predict", "--dataset", "data.csv"],
+        ["evaluate", "--dataset", "data.csv"],
+        ["serve"],
+        ["export_model"],
+        ["export_torchscript"],
+        ["collect_weights", "-t", "x"],
+        ["forecast", "--dataset", "data.csv"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_model_folder_that_would_run_code_is_refused_before_torch_loads(argv, tmp_path):
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "model_hyperparameters.json").write_text(json.dumps(UNTRUSTED))
+    (tmp_path / "data.csv").write_text("review,label\ngood,1\n")
+    result, stderr = _probe([argv[0], "--model_path", str(model), *argv[1:]], tmp_path)
+    assert result == {"code": 1, "heavy": []}, stderr
+    assert "would run Python code" in stderr
+    assert "input_features[0] (feature 'review'): encoder.pretrained_kwargs.trust_remote_code is True" in stderr
+    assert "--trust_remote_code" in stderr
