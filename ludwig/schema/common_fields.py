@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from ludwig.schema import utils as su
@@ -25,7 +24,7 @@ INITIALIZERS = [
 REDUCE_OPTIONS = ["sum", "mean", "avg", "max", "concat", "last", "attention", "none", None]
 
 
-@dataclasses.dataclass
+@su.config_class
 class FCLayerConfig(su.BaseConfig):
     """One entry of ``fc_layers``: what that layer sets differently from the stack (unset keys are inherited)."""
 
@@ -88,10 +87,10 @@ def _fc_stack_fields(prefix: str, output_size: int) -> list[tuple[str, Any, Any]
     ]
 
 
-FCStackConfig = dataclasses.make_dataclass("FCStackConfig", _fc_stack_fields("fc_", 256), bases=(su.BaseConfig,))
+FCStackConfig = su.make_config_class("FCStackConfig", _fc_stack_fields("fc_", 256))
 FCStackConfig.__doc__ = "Fully connected stack options, ``fc_``-prefixed (decoders, combiners)."
 FCStackConfig.__module__ = __name__
 
-CombinerFCConfig = dataclasses.make_dataclass("CombinerFCConfig", _fc_stack_fields("", 256), bases=(su.BaseConfig,))
+CombinerFCConfig = su.make_config_class("CombinerFCConfig", _fc_stack_fields("", 256))
 CombinerFCConfig.__doc__ = "Fully connected stack options as the concat-style combiners name them."
 CombinerFCConfig.__module__ = __name__

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from ludwig.schema import utils as su
@@ -21,7 +20,7 @@ def _type_defaults_class(feature_type: str) -> type[su.BaseConfig]:
     if feature_type in DEFAULT_DECODERS:
         fields.append(("decoder", su.BaseConfig, DecoderField(feature_type)))
         fields.append(("loss", su.BaseConfig, LossField(feature_type)))
-    cls = dataclasses.make_dataclass(f"{feature_type.title()}DefaultsConfig", fields, bases=(su.BaseConfig,))
+    cls = su.make_config_class(f"{feature_type.title()}DefaultsConfig", fields)
     cls.__module__ = __name__
     return cls
 
@@ -32,6 +31,6 @@ def build_defaults_config(feature_types: list[str]) -> type[su.BaseConfig]:
         (t, su.BaseConfig, su.Nested(_type_defaults_class(t), description=f"Defaults for {t} features."))
         for t in feature_types
     ]
-    cls = dataclasses.make_dataclass("DefaultsConfig", fields, bases=(su.BaseConfig,))
+    cls = su.make_config_class("DefaultsConfig", fields)
     cls.__module__ = __name__
     return cls

@@ -7,7 +7,6 @@ free-form mapping beyond ``type`` (they are passed to Ray Tune); their ``type`` 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError, fields
@@ -113,7 +112,7 @@ executor_config_registry: Registry[type[su.BaseConfig]] = Registry("hyperopt exe
 
 
 @executor_config_registry.register("ray")
-@dataclass
+@su.config_class
 class RayExecutorConfig(su.BaseConfig):
     """Trials run as Ray Tune trials on a local (or already running) Ray instance."""
 
@@ -145,7 +144,7 @@ class RayExecutorConfig(su.BaseConfig):
 
 
 @executor_config_registry.register("optuna")
-@dataclass
+@su.config_class
 class OptunaExecutorConfig(su.BaseConfig):
     """Trials run one after the other in an Optuna study (no Ray needed)."""
 
@@ -168,7 +167,7 @@ class OptunaExecutorConfig(su.BaseConfig):
     )
 
 
-@dataclass
+@su.config_class
 class HyperoptConfig(su.BaseConfig):
     """Hyperparameter search: the parameters sampled and how each trial is scored."""
 

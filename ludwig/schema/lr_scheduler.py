@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import LOSS, TEST, TRAINING, VALIDATION
 from ludwig.schema import utils as su
 
 DECAY_TYPES = ["linear", "exponential", "cosine"]
 
 
-@dataclass
+@su.config_class
 class LRSchedulerConfig(su.BaseConfig):
     """How the learning rate changes during training.
 

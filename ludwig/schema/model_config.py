@@ -11,7 +11,6 @@ import copy
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError
@@ -49,7 +48,7 @@ def _feature_list(registry) -> Any:
     return su.config_field(marshmallow_field=su._ListField(item), description=f"List of {registry.kind}s.")
 
 
-@dataclass
+@su.config_class
 class ModelConfig(su.BaseConfig):
     """The full config of an ECD model."""
 

@@ -9,7 +9,6 @@ Each optimizer config is registered under its ``type`` and names the optimizer c
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields
@@ -106,7 +105,7 @@ def _max_unorm() -> Any:
 
 
 @optimizer_config_registry.register("sgd")
-@dataclass
+@su.config_class
 class SGDOptimizerConfig(BaseOptimizerConfig):
     """Stochastic gradient descent, with optional (Nesterov) momentum."""
 
@@ -131,7 +130,7 @@ class SGDOptimizerConfig(BaseOptimizerConfig):
 
 
 @optimizer_config_registry.register("adam")
-@dataclass
+@su.config_class
 class AdamOptimizerConfig(BaseOptimizerConfig):
     """Adam."""
 
@@ -145,7 +144,7 @@ class AdamOptimizerConfig(BaseOptimizerConfig):
 
 
 @optimizer_config_registry.register("adamw")
-@dataclass
+@su.config_class
 class AdamWOptimizerConfig(AdamOptimizerConfig):
     """Adam with decoupled weight decay."""
 
@@ -156,7 +155,7 @@ class AdamWOptimizerConfig(AdamOptimizerConfig):
 
 
 @optimizer_config_registry.register("adadelta")
-@dataclass
+@su.config_class
 class AdadeltaOptimizerConfig(BaseOptimizerConfig):
     """Adadelta."""
 
@@ -169,7 +168,7 @@ class AdadeltaOptimizerConfig(BaseOptimizerConfig):
 
 
 @optimizer_config_registry.register("adagrad")
-@dataclass
+@su.config_class
 class AdagradOptimizerConfig(BaseOptimizerConfig):
     """Adagrad."""
 
@@ -183,7 +182,7 @@ class AdagradOptimizerConfig(BaseOptimizerConfig):
 
 
 @optimizer_config_registry.register("adamax")
-@dataclass
+@su.config_class
 class AdamaxOptimizerConfig(BaseOptimizerConfig):
     """Adamax (Adam based on the infinity norm)."""
 
@@ -196,7 +195,7 @@ class AdamaxOptimizerConfig(BaseOptimizerConfig):
 
 
 @optimizer_config_registry.register("nadam")
-@dataclass
+@su.config_class
 class NadamOptimizerConfig(BaseOptimizerConfig):
     """Adam with Nesterov momentum."""
 
@@ -210,7 +209,7 @@ class NadamOptimizerConfig(BaseOptimizerConfig):
 
 
 @optimizer_config_registry.register("rmsprop")
-@dataclass
+@su.config_class
 class RMSPropOptimizerConfig(BaseOptimizerConfig):
     """RMSprop."""
 
@@ -225,7 +224,7 @@ class RMSPropOptimizerConfig(BaseOptimizerConfig):
 
 
 @optimizer_config_registry.register("lbfgs")
-@dataclass
+@su.config_class
 class LBFGSOptimizerConfig(BaseOptimizerConfig):
     """L-BFGS; its ``step`` needs a closure re-evaluating the loss."""
 
@@ -245,7 +244,7 @@ class LBFGSOptimizerConfig(BaseOptimizerConfig):
 
 
 @optimizer_config_registry.register("radam")
-@dataclass
+@su.config_class
 class RAdamOptimizerConfig(BaseOptimizerConfig):
     """Rectified Adam."""
 
@@ -262,7 +261,7 @@ class RAdamOptimizerConfig(BaseOptimizerConfig):
 
 
 @optimizer_config_registry.register("sgd_8bit")
-@dataclass
+@su.config_class
 class SGD8BitOptimizerConfig(SGDOptimizerConfig):
     """SGD with 8-bit momentum state (bitsandbytes)."""
 
@@ -274,7 +273,7 @@ class SGD8BitOptimizerConfig(SGDOptimizerConfig):
 
 
 @optimizer_config_registry.register("adam_8bit")
-@dataclass
+@su.config_class
 class Adam8BitOptimizerConfig(AdamOptimizerConfig):
     """Adam with 8-bit state (bitsandbytes)."""
 
@@ -286,7 +285,7 @@ class Adam8BitOptimizerConfig(AdamOptimizerConfig):
 
 
 @optimizer_config_registry.register("paged_adam")
-@dataclass
+@su.config_class
 class PagedAdamOptimizerConfig(Adam8BitOptimizerConfig):
     """Adam with state paged between GPU and CPU memory (bitsandbytes)."""
 
@@ -296,7 +295,7 @@ class PagedAdamOptimizerConfig(Adam8BitOptimizerConfig):
 
 
 @optimizer_config_registry.register("paged_adam_8bit")
-@dataclass
+@su.config_class
 class PagedAdam8BitOptimizerConfig(Adam8BitOptimizerConfig):
     """Adam with paged 8-bit state (bitsandbytes)."""
 
@@ -306,7 +305,7 @@ class PagedAdam8BitOptimizerConfig(Adam8BitOptimizerConfig):
 
 
 @optimizer_config_registry.register("adamw_8bit")
-@dataclass
+@su.config_class
 class AdamW8BitOptimizerConfig(AdamWOptimizerConfig):
     """AdamW with 8-bit state (bitsandbytes)."""
 
@@ -318,7 +317,7 @@ class AdamW8BitOptimizerConfig(AdamWOptimizerConfig):
 
 
 @optimizer_config_registry.register("paged_adamw")
-@dataclass
+@su.config_class
 class PagedAdamWOptimizerConfig(AdamW8BitOptimizerConfig):
     """AdamW with state paged between GPU and CPU memory (bitsandbytes)."""
 
@@ -328,7 +327,7 @@ class PagedAdamWOptimizerConfig(AdamW8BitOptimizerConfig):
 
 
 @optimizer_config_registry.register("paged_adamw_8bit")
-@dataclass
+@su.config_class
 class PagedAdamW8BitOptimizerConfig(AdamW8BitOptimizerConfig):
     """AdamW with paged 8-bit state (bitsandbytes)."""
 
@@ -338,7 +337,7 @@ class PagedAdamW8BitOptimizerConfig(AdamW8BitOptimizerConfig):
 
 
 @optimizer_config_registry.register("adagrad_8bit")
-@dataclass
+@su.config_class
 class Adagrad8BitOptimizerConfig(AdagradOptimizerConfig):
     """Adagrad with 8-bit state (bitsandbytes)."""
 
@@ -350,7 +349,7 @@ class Adagrad8BitOptimizerConfig(AdagradOptimizerConfig):
 
 
 @optimizer_config_registry.register("rmsprop_8bit")
-@dataclass
+@su.config_class
 class RMSProp8BitOptimizerConfig(RMSPropOptimizerConfig):
     """RMSprop with 8-bit state (bitsandbytes)."""
 
@@ -362,7 +361,7 @@ class RMSProp8BitOptimizerConfig(RMSPropOptimizerConfig):
 
 
 @optimizer_config_registry.register("lamb")
-@dataclass
+@su.config_class
 class LAMBOptimizerConfig(BaseOptimizerConfig):
     """Layer-wise adaptive moments for large batch training (bitsandbytes)."""
 
@@ -381,7 +380,7 @@ class LAMBOptimizerConfig(BaseOptimizerConfig):
 
 
 @optimizer_config_registry.register("lamb_8bit")
-@dataclass
+@su.config_class
 class LAMB8BitOptimizerConfig(LAMBOptimizerConfig):
     """LAMB with 8-bit state (bitsandbytes)."""
 
@@ -391,7 +390,7 @@ class LAMB8BitOptimizerConfig(LAMBOptimizerConfig):
 
 
 @optimizer_config_registry.register("lars")
-@dataclass
+@su.config_class
 class LARSOptimizerConfig(BaseOptimizerConfig):
     """Layer-wise adaptive rate scaling (bitsandbytes)."""
 
@@ -407,7 +406,7 @@ class LARSOptimizerConfig(BaseOptimizerConfig):
 
 
 @optimizer_config_registry.register("lars_8bit")
-@dataclass
+@su.config_class
 class LARS8BitOptimizerConfig(LARSOptimizerConfig):
     """LARS with 8-bit state (bitsandbytes)."""
 
@@ -417,7 +416,7 @@ class LARS8BitOptimizerConfig(LARSOptimizerConfig):
 
 
 @optimizer_config_registry.register("lion")
-@dataclass
+@su.config_class
 class LionOptimizerConfig(BaseOptimizerConfig):
     """Evolved sign momentum (bitsandbytes)."""
 
@@ -431,7 +430,7 @@ class LionOptimizerConfig(BaseOptimizerConfig):
 
 
 @optimizer_config_registry.register("lion_8bit")
-@dataclass
+@su.config_class
 class Lion8BitOptimizerConfig(LionOptimizerConfig):
     """Lion with 8-bit state (bitsandbytes)."""
 
@@ -441,7 +440,7 @@ class Lion8BitOptimizerConfig(LionOptimizerConfig):
 
 
 @optimizer_config_registry.register("paged_lion")
-@dataclass
+@su.config_class
 class PagedLionOptimizerConfig(LionOptimizerConfig):
     """Lion with state paged between GPU and CPU memory (bitsandbytes)."""
 
@@ -451,7 +450,7 @@ class PagedLionOptimizerConfig(LionOptimizerConfig):
 
 
 @optimizer_config_registry.register("paged_lion_8bit")
-@dataclass
+@su.config_class
 class PagedLion8BitOptimizerConfig(LionOptimizerConfig):
     """Lion with paged 8-bit state (bitsandbytes)."""
 
@@ -477,7 +476,7 @@ def check_bitsandbytes_installed(config) -> list[str]:
 # Gradient clipping.
 
 
-@dataclass
+@su.config_class
 class GradientClippingConfig(su.BaseConfig):
     """Limits on the gradients, applied before each optimizer step; null or 0 disables a limit."""
 

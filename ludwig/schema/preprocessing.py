@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.schema import utils as su
 from ludwig.schema.split import SplitField
 
 
-@dataclass
+@su.config_class
 class PreprocessingConfig(su.BaseConfig):
     """Options applied to the dataset as a whole."""
 

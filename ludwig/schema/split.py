@@ -7,12 +7,11 @@ splitters that apply them live in ``ludwig/data/split.py`` under the same names.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError, fields
 
-from ludwig.schema.utils import BaseConfig, ProtectedString, String, TypeSelection, config_field
+from ludwig.schema.utils import BaseConfig, ProtectedString, String, TypeSelection, config_class, config_field
 from ludwig.utils.registry import Registry
 
 split_config_registry: Registry[type[BaseConfig]] = Registry("split type")
@@ -55,7 +54,7 @@ _PROBABILITIES_DESCRIPTION = "Shares of rows for the training, validation and te
 
 
 @split_config_registry.register("random")
-@dataclass
+@config_class
 class RandomSplitConfig(BaseConfig):
     """Shuffle the rows with the random seed and cut them by ``probabilities``."""
 
@@ -64,7 +63,7 @@ class RandomSplitConfig(BaseConfig):
 
 
 @split_config_registry.register("fixed")
-@dataclass
+@config_class
 class FixedSplitConfig(BaseConfig):
     """Take each row's split from a column (0/1/2 or training/validation/test)."""
 
@@ -76,7 +75,7 @@ class FixedSplitConfig(BaseConfig):
 
 
 @split_config_registry.register("stratify")
-@dataclass
+@config_class
 class StratifySplitConfig(BaseConfig):
     """Random split within each class of ``column``, so every set keeps the class proportions."""
 
@@ -88,7 +87,7 @@ class StratifySplitConfig(BaseConfig):
 
 
 @split_config_registry.register("datetime")
-@dataclass
+@config_class
 class DateTimeSplitConfig(BaseConfig):
     """Chronological split: the earliest rows go to training, then validation, the latest to test."""
 
@@ -103,7 +102,7 @@ class DateTimeSplitConfig(BaseConfig):
 
 
 @split_config_registry.register("hash")
-@dataclass
+@config_class
 class HashSplitConfig(BaseConfig):
     """Deterministic split by a stable hash of a key column: a key always lands in the same set."""
 

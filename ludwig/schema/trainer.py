@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.schema import utils as su
 from ludwig.schema.lr_scheduler import LRSchedulerConfig
 from ludwig.schema.optimizers import GradientClippingConfig, OptimizerField
 
 
-@dataclass
+@su.config_class
 class ECDTrainerConfig(su.BaseConfig):
     """How the encoder-combiner-decoder model is trained."""
 

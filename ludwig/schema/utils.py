@@ -26,11 +26,42 @@ _MISSING = dataclasses.MISSING
 class BaseConfig:
     """Base of all config dataclasses.
 
-    Subclasses are ``@dataclass``-decorated; every field must be declared through :func:`config_field` (or
-    one of the helpers built on it) so it carries its marshmallow field.
+    Subclasses are decorated with :func:`config_class`; every field must be declared through :func:`config_field`
+    (or one of the helpers built on it) so it carries its marshmallow field. ``__init__``, ``__repr__`` and
+    ``__eq__`` are defined once here rather than generated per class: the schema has about 160 sections, and
+    generating their methods took most of the time of importing it, which every command pays before it can say
+    that a config is wrong.
     """
 
     _schema_cache: ClassVar[dict[type, Schema]] = {}
+
+    def __init__(self, **values: Any):
+        for f in dataclasses.fields(self):
+            if f.name in values:
+                value = values.pop(f.name)
+            elif f.default is not _MISSING:
+                value = f.default
+            elif f.default_factory is not _MISSING:
+                value = f.default_factory()
+            else:
+                raise TypeError(f"{type(self).__name__}() is missing the required argument {f.name!r}.")
+            setattr(self, f.name, value)
+        if values:
+            raise TypeError(f"{type(self).__name__}() got unexpected arguments {sorted(values)}.")
+        post_init = getattr(self, "__post_init__", None)
+        if post_init is not None:
+            post_init()
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self))
+        return f"{type(self).__name__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in dataclasses.fields(self))
+
+    __hash__ = None  # mutable, like a dataclass with eq
 
     @classmethod
     def get_schema(cls) -> Schema:
@@ -94,6 +125,26 @@ def _to_plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _to_plain(v) for k, v in value.items()}
     return value
+
+
+def config_class(cls: type | None = None, /, **options: Any) -> Any:
+    """``@dataclass`` for a :class:`BaseConfig` subclass, using the methods ``BaseConfig`` defines once.
+
+    ``options`` are ``dataclasses.dataclass`` options other than ``init``, ``repr`` and ``eq``.
+    """
+
+    def wrap(section: type) -> type:
+        if not issubclass(section, BaseConfig):
+            raise TypeError(f"@config_class decorates BaseConfig subclasses; {section.__name__} is not one.")
+        return dataclasses.dataclass(section, init=False, repr=False, eq=False, **options)
+
+    return wrap if cls is None else wrap(cls)
+
+
+def make_config_class(name: str, fields: list[tuple[str, Any, Any]], **options: Any) -> type:
+    """``dataclasses.make_dataclass`` for a :class:`BaseConfig` subclass (``bases`` defaults to BaseConfig)."""
+    options.setdefault("bases", (BaseConfig,))
+    return dataclasses.make_dataclass(name, fields, init=False, repr=False, eq=False, **options)
 
 
 def config_field(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.schema import utils as su
 from ludwig.schema.common_fields import CombinerFCConfig
 from ludwig.utils.registry import Registry
@@ -18,7 +16,7 @@ def CombinerField() -> su.BaseConfig:
 
 
 @combiner_config_registry.register("concat")
-@dataclass
+@su.config_class
 class ConcatCombinerConfig(CombinerFCConfig):
     """Concatenates the encoder outputs, then applies an optional fully connected stack."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.schema import utils as su
 from ludwig.schema.checks import register_config_check
 from ludwig.schema.combiners.base import combiner_config_registry
@@ -16,7 +14,7 @@ _UNREDUCED = (None, "none")
 
 
 @combiner_config_registry.register("sequence_concat")
-@dataclass
+@su.config_class
 class SequenceConcatCombinerConfig(su.BaseConfig):
     """Concatenates, step by step, the sequence outputs of the inputs with the main sequence's; vector outputs
     are repeated at every step."""
@@ -37,7 +35,7 @@ class SequenceConcatCombinerConfig(su.BaseConfig):
 
 
 @combiner_config_registry.register("sequence")
-@dataclass
+@su.config_class
 class SequenceCombinerConfig(SequenceConcatCombinerConfig):
     """`sequence_concat` followed by a sequence encoder over the combined steps."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import BINARY, CATEGORY, NUMBER, SEQUENCE, SET, TEXT, TIMESERIES, VECTOR
 from ludwig.schema import utils as su
 from ludwig.schema.common_fields import ACTIVATIONS, INITIALIZERS, FCStackConfig
@@ -32,7 +30,7 @@ def DecoderField(feature_type: str) -> su.BaseConfig:
     )
 
 
-@dataclass
+@su.config_class
 class _ProjectionConfig(FCStackConfig):
     use_bias: bool = su.Boolean(True, description="Whether the output projection uses a bias.")
     weights_initializer: str = su.StringOptions(
@@ -42,7 +40,7 @@ class _ProjectionConfig(FCStackConfig):
 
 
 @decoder_config_registry.register("regressor", [BINARY, NUMBER])
-@dataclass
+@su.config_class
 class RegressorConfig(_ProjectionConfig):
     """A linear projection to one value (a logit for binary outputs)."""
 
@@ -50,7 +48,7 @@ class RegressorConfig(_ProjectionConfig):
 
 
 @decoder_config_registry.register("classifier", [CATEGORY, SET])
-@dataclass
+@su.config_class
 class ClassifierConfig(_ProjectionConfig):
     """A linear projection to one logit per class."""
 
@@ -58,7 +56,7 @@ class ClassifierConfig(_ProjectionConfig):
 
 
 @decoder_config_registry.register("projector", [VECTOR, TIMESERIES])
-@dataclass
+@su.config_class
 class ProjectorConfig(_ProjectionConfig):
     """A linear projection to the vector size, with an optional activation and clipping."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import SEQUENCE, TEXT
 from ludwig.schema import utils as su
 from ludwig.schema.checks import register_config_check
@@ -13,7 +11,7 @@ RNN_CELL_TYPES = ["rnn", "lstm", "gru"]
 
 
 @decoder_config_registry.register("generator", [SEQUENCE, TEXT])
-@dataclass
+@su.config_class
 class SequenceGeneratorDecoderConfig(_ProjectionConfig):
     """A recurrent decoder started from the (reduced) combiner output.
 
@@ -39,7 +37,7 @@ class SequenceGeneratorDecoderConfig(_ProjectionConfig):
 
 
 @decoder_config_registry.register("tagger", [SEQUENCE, TEXT])
-@dataclass
+@su.config_class
 class SequenceTaggerDecoderConfig(_ProjectionConfig):
     """One classification per time step of a sequence-shaped combiner output (``reduce_input: null``)."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import BAG, BINARY, CATEGORY, DATE, H3, NUMBER, SEQUENCE, SET, TEXT, TIMESERIES, VECTOR
 from ludwig.schema import utils as su
 from ludwig.schema.common_fields import ACTIVATIONS, INITIALIZERS, NORMS
@@ -36,7 +34,7 @@ def EncoderField(feature_type: str) -> su.BaseConfig:
 
 
 @encoder_config_registry.register("passthrough", [BINARY, NUMBER, VECTOR, TIMESERIES])
-@dataclass
+@su.config_class
 class PassthroughEncoderConfig(su.BaseConfig):
     """Feeds the preprocessed value to the combiner unchanged."""
 
@@ -44,7 +42,7 @@ class PassthroughEncoderConfig(su.BaseConfig):
 
 
 @encoder_config_registry.register("dense", [BINARY, NUMBER, VECTOR, TIMESERIES])
-@dataclass
+@su.config_class
 class DenseEncoderConfig(su.BaseConfig):
     """A stack of fully connected layers over the input value(s)."""
 
@@ -62,7 +60,7 @@ class DenseEncoderConfig(su.BaseConfig):
 
 
 @encoder_config_registry.register("dense", [CATEGORY])
-@dataclass
+@su.config_class
 class CategoryEmbedEncoderConfig(su.BaseConfig):
     """A trainable embedding per category value."""
 
@@ -82,7 +80,7 @@ class CategoryEmbedEncoderConfig(su.BaseConfig):
 
 
 @encoder_config_registry.register("sparse", [CATEGORY])
-@dataclass
+@su.config_class
 class CategorySparseEncoderConfig(su.BaseConfig):
     """A fixed one-hot embedding (the identity matrix) per category value."""
 
@@ -93,7 +91,7 @@ class CategorySparseEncoderConfig(su.BaseConfig):
 
 
 @encoder_config_registry.register("onehot", [CATEGORY])
-@dataclass
+@su.config_class
 class CategoryOneHotEncoderConfig(su.BaseConfig):
     """The one-hot vector of the category index."""
 
@@ -101,7 +99,7 @@ class CategoryOneHotEncoderConfig(su.BaseConfig):
 
 
 @encoder_config_registry.register("passthrough", [CATEGORY])
-@dataclass
+@su.config_class
 class CategoryPassthroughEncoderConfig(su.BaseConfig):
     """The category index itself, as a single float."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import DATE
 from ludwig.schema import utils as su
 from ludwig.schema.encoders.base import encoder_config_registry
@@ -11,7 +9,7 @@ from ludwig.schema.encoders.set_encoders import EncoderFCConfig
 
 
 @encoder_config_registry.register("embed", [DATE])
-@dataclass
+@su.config_class
 class DateEmbedEncoderConfig(EncoderFCConfig):
     """Year through a linear unit, an embedding per calendar component, a sine of the time of day; FC layers."""
 
@@ -23,7 +21,7 @@ class DateEmbedEncoderConfig(EncoderFCConfig):
 
 
 @encoder_config_registry.register("wave", [DATE])
-@dataclass
+@su.config_class
 class DateWaveEncoderConfig(EncoderFCConfig):
     """Year through a linear unit and a sine wave per periodic component (month, day, ..., second); FC layers."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import H3
 from ludwig.schema import utils as su
 from ludwig.schema.common_fields import INITIALIZERS, REDUCE_OPTIONS
@@ -14,7 +12,7 @@ RNN_CELL_TYPES = ["rnn", "lstm", "gru"]
 
 
 @encoder_config_registry.register("embed", [H3])
-@dataclass
+@su.config_class
 class H3EmbedEncoderConfig(EncoderFCConfig):
     """An embedding per component (mode, edge, resolution, base cell, each cell digit), reduced; FC layers."""
 
@@ -29,7 +27,7 @@ class H3EmbedEncoderConfig(EncoderFCConfig):
 
 
 @encoder_config_registry.register("weighted_sum", [H3])
-@dataclass
+@su.config_class
 class H3WeightedSumEncoderConfig(EncoderFCConfig):
     """The component embeddings summed with one learned weight per component; FC layers."""
 
@@ -42,7 +40,7 @@ class H3WeightedSumEncoderConfig(EncoderFCConfig):
 
 
 @encoder_config_registry.register("rnn", [H3])
-@dataclass
+@su.config_class
 class H3RNNEncoderConfig(su.BaseConfig):
     """A recurrent network over the 19 component embeddings, from the mode to the finest cell digit."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import SEQUENCE, TEXT
 from ludwig.schema import utils as su
 from ludwig.schema.common_fields import INITIALIZERS, REDUCE_OPTIONS
@@ -11,7 +9,7 @@ from ludwig.schema.encoders.base import encoder_config_registry
 
 
 @encoder_config_registry.register("embed", [SEQUENCE, TEXT])
-@dataclass
+@su.config_class
 class SequenceEmbedEncoderConfig(su.BaseConfig):
     """An embedding per token, reduced over the sequence (padding excluded)."""
 
@@ -44,7 +42,7 @@ class SequenceEmbedEncoderConfig(su.BaseConfig):
 
 
 @encoder_config_registry.register("passthrough", [SEQUENCE, TEXT])
-@dataclass
+@su.config_class
 class SequencePassthroughEncoderConfig(su.BaseConfig):
     """The token ids themselves, as floats, one per step."""
 

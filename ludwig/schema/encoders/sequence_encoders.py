@@ -6,8 +6,6 @@ Also holds the layer lists these encoders use when the user gives neither the li
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import SEQUENCE, TEXT, TIMESERIES
 from ludwig.schema import utils as su
 from ludwig.schema.common_fields import ACTIVATIONS, INITIALIZERS, NORMS, REDUCE_OPTIONS, FCLayers
@@ -20,7 +18,7 @@ PADDINGS = ["same", "valid"]
 CELL_TYPES = ["rnn", "lstm", "lstm_block", "ln", "lstm_cudnn", "gru", "gru_block", "gru_cudnn"]
 
 
-@dataclass
+@su.config_class
 class ConvLayerConfig(su.BaseConfig):
     """One entry of ``conv_layers``: what that convolution sets differently from the encoder (unset: inherited)."""
 
@@ -69,7 +67,7 @@ def _register(name: str):
     return wrap
 
 
-@dataclass
+@su.config_class
 class SequenceEncoderBaseConfig(su.BaseConfig):
     """Fields shared by the sequence encoders: the embedding of token ids, the reduction and the FC stack."""
 
@@ -120,7 +118,7 @@ class SequenceEncoderBaseConfig(su.BaseConfig):
     fc_layers: list | None = FCLayers("Per-layer dicts of the fully connected stack after reduction.")
 
 
-@dataclass
+@su.config_class
 class _CNNFields(SequenceEncoderBaseConfig):
     activation: str | None = su.StringOptions(
         ACTIVATIONS, "relu", allow_none=True, description="Activation of the convolutional and FC layers."
@@ -142,7 +140,7 @@ class _CNNFields(SequenceEncoderBaseConfig):
 
 
 @_register("parallel_cnn")
-@dataclass
+@su.config_class
 class ParallelCNNConfig(_CNNFields):
     """Parallel 1-d convolutions of different widths over the embedded sequence, concatenated, then reduced."""
 
@@ -158,7 +156,7 @@ class ParallelCNNConfig(_CNNFields):
     )
 
 
-@dataclass
+@su.config_class
 class _StackedConvFields(_CNNFields):
     strides: int = su.PositiveInteger(1, description="Stride of each convolution.", max=su.MAX_WIDTH)
     padding: str = su.StringOptions(PADDINGS, "same", description="Padding of each convolution.")
@@ -176,7 +174,7 @@ class _StackedConvFields(_CNNFields):
 
 
 @_register("stacked_cnn")
-@dataclass
+@su.config_class
 class StackedCNNConfig(_StackedConvFields):
     """1-d convolutions applied one after the other over the embedded sequence, then reduced."""
 
@@ -188,7 +186,7 @@ class StackedCNNConfig(_StackedConvFields):
 
 
 @_register("stacked_parallel_cnn")
-@dataclass
+@su.config_class
 class StackedParallelCNNConfig(_CNNFields):
     """A stack of banks of parallel 1-d convolutions, then reduced."""
 
@@ -206,7 +204,7 @@ class StackedParallelCNNConfig(_CNNFields):
     )
 
 
-@dataclass
+@su.config_class
 class _RecurrentFields(SequenceEncoderBaseConfig):
     activation: str | None = su.StringOptions(
         ACTIVATIONS, "tanh", allow_none=True, description="Activation of the plain rnn cell (tanh or relu)."
@@ -238,7 +236,7 @@ class _RecurrentFields(SequenceEncoderBaseConfig):
 
 
 @_register("rnn")
-@dataclass
+@su.config_class
 class StackedRNNConfig(_RecurrentFields):
     """Stacked recurrent layers (rnn, lstm or gru, optionally bidirectional) over the embedded sequence."""
 
@@ -247,7 +245,7 @@ class StackedRNNConfig(_RecurrentFields):
 
 
 @_register("cnnrnn")
-@dataclass
+@su.config_class
 class StackedCNNRNNConfig(_RecurrentFields):
     """Stacked 1-d convolutions followed by stacked recurrent layers."""
 
@@ -279,7 +277,7 @@ class StackedCNNRNNConfig(_RecurrentFields):
 
 
 @_register("transformer")
-@dataclass
+@su.config_class
 class StackedTransformerConfig(SequenceEncoderBaseConfig):
     """Token and position embeddings followed by transformer blocks."""
 

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-
 from ludwig.constants import BAG, SET
 from ludwig.schema import utils as su
 from ludwig.schema.common_fields import _fc_stack_fields
 from ludwig.schema.encoders.base import encoder_config_registry
 
 # Fully connected stack over the encoding: no layers by default, 10 units when layers are added.
-EncoderFCConfig = dataclasses.make_dataclass("EncoderFCConfig", _fc_stack_fields("", 10), bases=(su.BaseConfig,))
+EncoderFCConfig = su.make_config_class("EncoderFCConfig", _fc_stack_fields("", 10))
 EncoderFCConfig.__doc__ = "Fully connected stack options of the small-input encoders (set, bag, date, h3)."
 EncoderFCConfig.__module__ = __name__
 
 
 @encoder_config_registry.register("embed", [SET, BAG])
-@dataclass
+@su.config_class
 class SetEmbedEncoderConfig(EncoderFCConfig):
     """The sum of the embeddings of the elements present (weighted by their counts for bags), then FC layers."""
 

@@ -9,8 +9,6 @@ family).
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ludwig.constants import TEXT
@@ -254,7 +252,7 @@ _AUTO_FIELDS = _common_fields("sum")
 
 
 @encoder_config_registry.register("auto_transformer", [TEXT])
-@dataclass(kw_only=True)  # a required key after `type`
+@su.config_class(kw_only=True)  # a required key after `type`
 class AutoTransformerConfig(su.BaseConfig):
     """Any pretrained Hugging Face model, by hub name or local directory (its architecture is read from it)."""
 
@@ -307,9 +305,7 @@ def _named_encoder_config(name: str, spec: HFArchitecture) -> type[su.BaseConfig
     fields += [(key, Any, _architecture_field(key, default, text)) for key, default, text in spec.architecture]
     class_name = "".join(part.title() for part in name.split("_")) + "EncoderConfig"
     doc = f"{spec.description} Hugging Face `{spec.model_class}`, default checkpoint `{spec.default_checkpoint}`."
-    cls = dataclasses.make_dataclass(
-        class_name, fields, bases=(su.BaseConfig,), namespace={"__doc__": doc, "__module__": __name__}
-    )
+    cls = su.make_config_class(class_name, fields, namespace={"__doc__": doc, "__module__": __name__})
     return encoder_config_registry.register(name, [TEXT])(cls)
 
 

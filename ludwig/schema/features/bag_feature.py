@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import BAG
 from ludwig.schema import utils as su
 from ludwig.schema.encoders.base import EncoderField
@@ -13,13 +11,13 @@ from ludwig.schema.features.set_feature import SetPreprocessingConfig
 
 
 @preprocessing_config_registry.register(BAG)
-@dataclass
+@su.config_class
 class BagPreprocessingConfig(SetPreprocessingConfig):
     """The same keys and defaults as sets: elements are counted instead of flagged."""
 
 
 @input_feature_config_registry.register(BAG)
-@dataclass
+@su.config_class
 class BagInputFeatureConfig(BaseInputFeatureConfig):
     """A bag input: each value is a multiset of elements, weighted by their counts."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.schema import utils as su
 from ludwig.schema.common_fields import REDUCE_OPTIONS
 from ludwig.utils.registry import Registry
@@ -12,7 +10,7 @@ input_feature_config_registry: Registry = Registry("input feature type")
 output_feature_config_registry: Registry = Registry("output feature type")
 
 
-@dataclass
+@su.config_class
 class BaseFeatureConfig(su.BaseConfig):
     name: str = su.String(description="Name of the feature, unique across inputs and outputs.")
     column: str | None = su.String(
@@ -23,14 +21,14 @@ class BaseFeatureConfig(su.BaseConfig):
     )
 
 
-@dataclass
+@su.config_class
 class BaseInputFeatureConfig(BaseFeatureConfig):
     tied: str | None = su.String(
         None, allow_none=True, description="Name of another input feature whose encoder is shared with this one."
     )
 
 
-@dataclass
+@su.config_class
 class BaseOutputFeatureConfig(BaseFeatureConfig):
     reduce_input: str | None = su.StringOptions(
         REDUCE_OPTIONS, "sum", allow_none=True, description="How a sequence-shaped combiner output is reduced."

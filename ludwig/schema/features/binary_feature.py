@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import BINARY
 from ludwig.schema import utils as su
 from ludwig.schema.decoders.base import DecoderField
@@ -19,7 +17,7 @@ from ludwig.schema.features.preprocessing import PreprocessingField
 
 
 @input_feature_config_registry.register(BINARY)
-@dataclass
+@su.config_class
 class BinaryInputFeatureConfig(BaseInputFeatureConfig):
     type: str = su.ProtectedString(BINARY)
     preprocessing: su.BaseConfig = PreprocessingField(BINARY)
@@ -27,7 +25,7 @@ class BinaryInputFeatureConfig(BaseInputFeatureConfig):
 
 
 @output_feature_config_registry.register(BINARY)
-@dataclass
+@su.config_class
 class BinaryOutputFeatureConfig(BaseOutputFeatureConfig):
     type: str = su.ProtectedString(BINARY)
     preprocessing: su.BaseConfig = PreprocessingField(BINARY, output=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import CATEGORY
 from ludwig.schema import utils as su
 from ludwig.schema.decoders.base import DecoderField
@@ -19,7 +17,7 @@ from ludwig.schema.features.preprocessing import PreprocessingField
 
 
 @input_feature_config_registry.register(CATEGORY)
-@dataclass
+@su.config_class
 class CategoryInputFeatureConfig(BaseInputFeatureConfig):
     type: str = su.ProtectedString(CATEGORY)
     preprocessing: su.BaseConfig = PreprocessingField(CATEGORY)
@@ -27,7 +25,7 @@ class CategoryInputFeatureConfig(BaseInputFeatureConfig):
 
 
 @output_feature_config_registry.register(CATEGORY)
-@dataclass
+@su.config_class
 class CategoryOutputFeatureConfig(BaseOutputFeatureConfig):
     type: str = su.ProtectedString(CATEGORY)
     preprocessing: su.BaseConfig = PreprocessingField(CATEGORY, output=True)

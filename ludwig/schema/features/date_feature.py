@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import DATE, FILL_WITH_CONST
 from ludwig.schema import utils as su
 from ludwig.schema.encoders.base import EncoderField
@@ -17,7 +15,7 @@ from ludwig.schema.features.preprocessing import (
 
 
 @preprocessing_config_registry.register(DATE)
-@dataclass
+@su.config_class
 class DatePreprocessingConfig(su.BaseConfig):
     """How date values are parsed into year, month, day, weekday, yearday, hour, minute, second."""
 
@@ -35,7 +33,7 @@ class DatePreprocessingConfig(su.BaseConfig):
 
 
 @input_feature_config_registry.register(DATE)
-@dataclass
+@su.config_class
 class DateInputFeatureConfig(BaseInputFeatureConfig):
     """A date input: date/time strings (or datetime values) parsed into calendar components."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ludwig.constants import FILL_WITH_CONST, H3
@@ -18,7 +17,7 @@ from ludwig.schema.features.preprocessing import (
 
 
 @preprocessing_config_registry.register(H3)
-@dataclass
+@su.config_class
 class H3PreprocessingConfig(su.BaseConfig):
     """How missing H3 indices are filled."""
 
@@ -31,7 +30,7 @@ class H3PreprocessingConfig(su.BaseConfig):
 
 
 @input_feature_config_registry.register(H3)
-@dataclass
+@su.config_class
 class H3InputFeatureConfig(BaseInputFeatureConfig):
     """An h3 input: 64-bit H3 cell indices, decoded into resolution, base cell and cell digits."""
 

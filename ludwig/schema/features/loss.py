@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError, fields
@@ -85,7 +84,7 @@ def _weight_field() -> Any:
 
 
 @loss_config_registry.register("mean_squared_error", [NUMBER, VECTOR, TIMESERIES])
-@dataclass
+@su.config_class
 class MSELossConfig(su.BaseConfig):
     """Mean of the squared differences between predictions and targets."""
 
@@ -94,7 +93,7 @@ class MSELossConfig(su.BaseConfig):
 
 
 @loss_config_registry.register("mean_absolute_error", [NUMBER, VECTOR, TIMESERIES])
-@dataclass
+@su.config_class
 class MAELossConfig(su.BaseConfig):
     """Mean of the absolute differences between predictions and targets."""
 
@@ -103,7 +102,7 @@ class MAELossConfig(su.BaseConfig):
 
 
 @loss_config_registry.register("mean_absolute_percentage_error", [NUMBER, VECTOR, TIMESERIES])
-@dataclass
+@su.config_class
 class MAPELossConfig(su.BaseConfig):
     """Mean of the absolute differences relative to the absolute targets."""
 
@@ -112,7 +111,7 @@ class MAPELossConfig(su.BaseConfig):
 
 
 @loss_config_registry.register("root_mean_squared_error", [NUMBER, VECTOR])
-@dataclass
+@su.config_class
 class RMSELossConfig(su.BaseConfig):
     """Square root of the mean squared error."""
 
@@ -121,7 +120,7 @@ class RMSELossConfig(su.BaseConfig):
 
 
 @loss_config_registry.register("root_mean_squared_percentage_error", [NUMBER, VECTOR])
-@dataclass
+@su.config_class
 class RMSPELossConfig(su.BaseConfig):
     """Square root of the mean squared difference relative to the targets."""
 
@@ -130,7 +129,7 @@ class RMSPELossConfig(su.BaseConfig):
 
 
 @loss_config_registry.register("huber", [NUMBER, VECTOR, TIMESERIES])
-@dataclass
+@su.config_class
 class HuberLossConfig(su.BaseConfig):
     """Squared error for small differences, absolute error beyond ``delta``."""
 
@@ -158,7 +157,7 @@ def _confidence_penalty_field() -> Any:
 
 
 @loss_config_registry.register("binary_weighted_cross_entropy", [BINARY])
-@dataclass
+@su.config_class
 class BWCEWithLogitsLossConfig(su.BaseConfig):
     """Binary cross entropy on logits, optionally weighting the positive class."""
 
@@ -176,7 +175,7 @@ class BWCEWithLogitsLossConfig(su.BaseConfig):
 
 
 @loss_config_registry.register("softmax_cross_entropy", [CATEGORY, VECTOR])
-@dataclass
+@su.config_class
 class SoftmaxCrossEntropyLossConfig(su.BaseConfig):
     """Cross entropy between the softmax of the logits and the target class (or target distribution)."""
 
@@ -208,7 +207,7 @@ def _unique_field() -> Any:
 
 
 @loss_config_registry.register("sequence_softmax_cross_entropy", [SEQUENCE, TEXT])
-@dataclass
+@su.config_class
 class SequenceSoftmaxCrossEntropyLossConfig(SoftmaxCrossEntropyLossConfig):
     """Softmax cross entropy at every non-padding position of the target sequence (class = token)."""
 
@@ -217,7 +216,7 @@ class SequenceSoftmaxCrossEntropyLossConfig(SoftmaxCrossEntropyLossConfig):
 
 
 @loss_config_registry.register("next_token_softmax_cross_entropy", [SEQUENCE, TEXT])
-@dataclass
+@su.config_class
 class NextTokenSoftmaxCrossEntropyLossConfig(SoftmaxCrossEntropyLossConfig):
     """Sequence softmax cross entropy where the output at each step scores the next target token."""
 
@@ -226,7 +225,7 @@ class NextTokenSoftmaxCrossEntropyLossConfig(SoftmaxCrossEntropyLossConfig):
 
 
 @loss_config_registry.register("sigmoid_cross_entropy", [SET])
-@dataclass
+@su.config_class
 class SigmoidCrossEntropyLossConfig(su.BaseConfig):
     """Binary cross entropy of each element's logit against its presence in the target set, averaged."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import NUMBER
 from ludwig.schema import utils as su
 from ludwig.schema.decoders.base import DecoderField
@@ -19,7 +17,7 @@ from ludwig.schema.features.preprocessing import PreprocessingField
 
 
 @input_feature_config_registry.register(NUMBER)
-@dataclass
+@su.config_class
 class NumberInputFeatureConfig(BaseInputFeatureConfig):
     type: str = su.ProtectedString(NUMBER)
     preprocessing: su.BaseConfig = PreprocessingField(NUMBER)
@@ -27,7 +25,7 @@ class NumberInputFeatureConfig(BaseInputFeatureConfig):
 
 
 @output_feature_config_registry.register(NUMBER)
-@dataclass
+@su.config_class
 class NumberOutputFeatureConfig(BaseOutputFeatureConfig):
     type: str = su.ProtectedString(NUMBER)
     preprocessing: su.BaseConfig = PreprocessingField(NUMBER, output=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ludwig.constants import (
@@ -42,7 +41,7 @@ def _missing_value_strategy(allowed: list[str], default: str) -> Any:
 
 
 @preprocessing_config_registry.register(BINARY)
-@dataclass
+@su.config_class
 class BinaryPreprocessingConfig(su.BaseConfig):
     missing_value_strategy: str = _missing_value_strategy(
         MISSING_VALUE_STRATEGIES + [FILL_WITH_FALSE, FILL_WITH_TRUE], FILL_WITH_FALSE
@@ -54,7 +53,7 @@ class BinaryPreprocessingConfig(su.BaseConfig):
 
 
 @preprocessing_config_registry.register(NUMBER)
-@dataclass
+@su.config_class
 class NumberPreprocessingConfig(su.BaseConfig):
     missing_value_strategy: str = _missing_value_strategy(MISSING_VALUE_STRATEGIES + [FILL_WITH_MEAN], FILL_WITH_CONST)
     fill_value: float = su.Float(0.0, description="Value used by fill_with_const.")
@@ -74,7 +73,7 @@ class NumberPreprocessingConfig(su.BaseConfig):
 
 
 @output_preprocessing_config_registry.register(BINARY)
-@dataclass
+@su.config_class
 class BinaryOutputPreprocessingConfig(BinaryPreprocessingConfig):
     missing_value_strategy: str = _missing_value_strategy(
         MISSING_VALUE_STRATEGIES + [FILL_WITH_FALSE, FILL_WITH_TRUE], DROP_ROW
@@ -82,7 +81,7 @@ class BinaryOutputPreprocessingConfig(BinaryPreprocessingConfig):
 
 
 @output_preprocessing_config_registry.register(NUMBER)
-@dataclass
+@su.config_class
 class NumberOutputPreprocessingConfig(NumberPreprocessingConfig):
     missing_value_strategy: str = _missing_value_strategy(MISSING_VALUE_STRATEGIES + [FILL_WITH_MEAN], DROP_ROW)
     normalization: str | None = su.StringOptions(
@@ -91,7 +90,7 @@ class NumberOutputPreprocessingConfig(NumberPreprocessingConfig):
 
 
 @preprocessing_config_registry.register(CATEGORY)
-@dataclass
+@su.config_class
 class CategoryPreprocessingConfig(su.BaseConfig):
     missing_value_strategy: str = _missing_value_strategy(MISSING_VALUE_STRATEGIES, FILL_WITH_CONST)
     fill_value: str = su.String(UNKNOWN_SYMBOL, description="Value used by fill_with_const.")
@@ -103,7 +102,7 @@ class CategoryPreprocessingConfig(su.BaseConfig):
 
 
 @output_preprocessing_config_registry.register(CATEGORY)
-@dataclass
+@su.config_class
 class CategoryOutputPreprocessingConfig(CategoryPreprocessingConfig):
     missing_value_strategy: str = _missing_value_strategy(MISSING_VALUE_STRATEGIES, DROP_ROW)
     vocab: list | None = su.List(
@@ -112,7 +111,7 @@ class CategoryOutputPreprocessingConfig(CategoryPreprocessingConfig):
 
 
 @preprocessing_config_registry.register(VECTOR)
-@dataclass
+@su.config_class
 class VectorPreprocessingConfig(su.BaseConfig):
     vector_size: int | None = su.PositiveInteger(
         None, allow_none=True, description="Size of the vectors (inferred when null)."
@@ -122,6 +121,6 @@ class VectorPreprocessingConfig(su.BaseConfig):
 
 
 @output_preprocessing_config_registry.register(VECTOR)
-@dataclass
+@su.config_class
 class VectorOutputPreprocessingConfig(VectorPreprocessingConfig):
     missing_value_strategy: str = _missing_value_strategy(MISSING_VALUE_STRATEGIES, DROP_ROW)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError, fields
@@ -57,7 +56,7 @@ def _missing_value_strategy(default: str) -> Any:
 
 
 @preprocessing_config_registry.register(SEQUENCE)
-@dataclass
+@su.config_class
 class SequencePreprocessingConfig(su.BaseConfig):
     """How sequence strings become padded token id matrices."""
 
@@ -96,7 +95,7 @@ class SequencePreprocessingConfig(su.BaseConfig):
 
 
 @output_preprocessing_config_registry.register(SEQUENCE)
-@dataclass
+@su.config_class
 class SequenceOutputPreprocessingConfig(SequencePreprocessingConfig):
     """Sequence preprocessing of an output feature: rows with a missing target are dropped."""
 
@@ -104,7 +103,7 @@ class SequenceOutputPreprocessingConfig(SequencePreprocessingConfig):
 
 
 @input_feature_config_registry.register(SEQUENCE)
-@dataclass
+@su.config_class
 class SequenceInputFeatureConfig(BaseInputFeatureConfig):
     """A sequence input: a string of tokens per row."""
 
@@ -117,7 +116,7 @@ class SequenceInputFeatureConfig(BaseInputFeatureConfig):
 
 
 @output_feature_config_registry.register(SEQUENCE)
-@dataclass
+@su.config_class
 class SequenceOutputFeatureConfig(BaseOutputFeatureConfig):
     type: str = su.ProtectedString(SEQUENCE)
     preprocessing: su.BaseConfig = PreprocessingField(SEQUENCE, output=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import DROP_ROW, FILL_WITH_CONST, SET, UNKNOWN_SYMBOL
 from ludwig.schema import utils as su
 from ludwig.schema.decoders.base import DecoderField
@@ -25,7 +23,7 @@ from ludwig.schema.features.preprocessing import (
 
 
 @preprocessing_config_registry.register(SET)
-@dataclass
+@su.config_class
 class SetPreprocessingConfig(su.BaseConfig):
     """How set values are split into elements and which elements form the vocabulary."""
 
@@ -39,7 +37,7 @@ class SetPreprocessingConfig(su.BaseConfig):
 
 
 @output_preprocessing_config_registry.register(SET)
-@dataclass
+@su.config_class
 class SetOutputPreprocessingConfig(SetPreprocessingConfig):
     """Set preprocessing of an output feature: rows with a missing target are dropped."""
 
@@ -47,7 +45,7 @@ class SetOutputPreprocessingConfig(SetPreprocessingConfig):
 
 
 @input_feature_config_registry.register(SET)
-@dataclass
+@su.config_class
 class SetInputFeatureConfig(BaseInputFeatureConfig):
     """A set input: each value is a set of elements (e.g. space-separated tags)."""
 
@@ -57,7 +55,7 @@ class SetInputFeatureConfig(BaseInputFeatureConfig):
 
 
 @output_feature_config_registry.register(SET)
-@dataclass
+@su.config_class
 class SetOutputFeatureConfig(BaseOutputFeatureConfig):
     """A set output (multi-label classification): one sigmoid per vocabulary element."""
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import DROP_ROW, TEXT
 from ludwig.schema import utils as su
 from ludwig.schema.decoders.base import DecoderField
@@ -28,7 +26,7 @@ from ludwig.schema.features.sequence_feature import (
 
 
 @preprocessing_config_registry.register(TEXT)
-@dataclass
+@su.config_class
 class TextPreprocessingConfig(SequencePreprocessingConfig):
     """How text becomes padded token id matrices (lowercased and split on words and punctuation by default)."""
 
@@ -43,7 +41,7 @@ class TextPreprocessingConfig(SequencePreprocessingConfig):
 
 
 @output_preprocessing_config_registry.register(TEXT)
-@dataclass
+@su.config_class
 class TextOutputPreprocessingConfig(TextPreprocessingConfig):
     """Text preprocessing of an output feature: rows with a missing target are dropped."""
 
@@ -51,7 +49,7 @@ class TextOutputPreprocessingConfig(TextPreprocessingConfig):
 
 
 @input_feature_config_registry.register(TEXT)
-@dataclass
+@su.config_class
 class TextInputFeatureConfig(BaseInputFeatureConfig):
     """A text input: free text per row."""
 
@@ -64,7 +62,7 @@ class TextInputFeatureConfig(BaseInputFeatureConfig):
 
 
 @output_feature_config_registry.register(TEXT)
-@dataclass
+@su.config_class
 class TextOutputFeatureConfig(BaseOutputFeatureConfig):
     type: str = su.ProtectedString(TEXT)
     preprocessing: su.BaseConfig = PreprocessingField(TEXT, output=True)

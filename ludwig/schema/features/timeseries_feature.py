@@ -8,8 +8,6 @@ observations after the current one).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from marshmallow import ValidationError
 
 from ludwig.constants import DROP_ROW, FILL_WITH_CONST, TIMESERIES
@@ -42,7 +40,7 @@ def _missing_value_strategy(default: str) -> su.BaseConfig:
     )
 
 
-@dataclass
+@su.config_class
 class _TimeseriesPreprocessingBase(su.BaseConfig):
     """Parsing and padding shared by timeseries inputs and outputs."""
 
@@ -60,7 +58,7 @@ class _TimeseriesPreprocessingBase(su.BaseConfig):
 
 
 @preprocessing_config_registry.register(TIMESERIES)
-@dataclass
+@su.config_class
 class TimeseriesPreprocessingConfig(_TimeseriesPreprocessingBase):
     """How a timeseries input column is parsed into a float series per row."""
 
@@ -74,7 +72,7 @@ class TimeseriesPreprocessingConfig(_TimeseriesPreprocessingBase):
 
 
 @output_preprocessing_config_registry.register(TIMESERIES)
-@dataclass
+@su.config_class
 class TimeseriesOutputPreprocessingConfig(_TimeseriesPreprocessingBase):
     """How a timeseries target column is parsed into a float series per row."""
 
@@ -87,7 +85,7 @@ class TimeseriesOutputPreprocessingConfig(_TimeseriesPreprocessingBase):
 
 
 @input_feature_config_registry.register(TIMESERIES)
-@dataclass
+@su.config_class
 class TimeseriesInputFeatureConfig(BaseInputFeatureConfig):
     """A timeseries input feature: a float series per row, encoded by a sequence, dense or passthrough encoder."""
 
@@ -97,7 +95,7 @@ class TimeseriesInputFeatureConfig(BaseInputFeatureConfig):
 
 
 @output_feature_config_registry.register(TIMESERIES)
-@dataclass
+@su.config_class
 class TimeseriesOutputFeatureConfig(BaseOutputFeatureConfig):
     """A timeseries output feature: predicts a float series per row (the next `horizon` values when set)."""
 

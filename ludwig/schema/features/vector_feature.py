@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ludwig.constants import VECTOR
 from ludwig.schema import utils as su
 from ludwig.schema.decoders.base import DecoderField
@@ -19,7 +17,7 @@ from ludwig.schema.features.preprocessing import PreprocessingField
 
 
 @input_feature_config_registry.register(VECTOR)
-@dataclass
+@su.config_class
 class VectorInputFeatureConfig(BaseInputFeatureConfig):
     type: str = su.ProtectedString(VECTOR)
     preprocessing: su.BaseConfig = PreprocessingField(VECTOR)
@@ -27,7 +25,7 @@ class VectorInputFeatureConfig(BaseInputFeatureConfig):
 
 
 @output_feature_config_registry.register(VECTOR)
-@dataclass
+@su.config_class
 class VectorOutputFeatureConfig(BaseOutputFeatureConfig):
     type: str = su.ProtectedString(VECTOR)
     preprocessing: su.BaseConfig = PreprocessingField(VECTOR, output=True)
