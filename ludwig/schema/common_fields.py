@@ -25,10 +25,9 @@ REDUCE_OPTIONS = ["sum", "mean", "avg", "max", "concat", "last", "attention", "n
 
 
 @su.config_class
-class FCLayerConfig(su.BaseConfig):
-    """One entry of ``fc_layers``: what that layer sets differently from the stack (unset keys are inherited)."""
+class LayerOverridesConfig(su.BaseConfig):
+    """The keys every per-layer entry (``fc_layers``, ``conv_layers``) may set; what is unset is inherited."""
 
-    output_size: int | None = su.PositiveInteger(None, allow_none=True, max=su.MAX_WIDTH, description="Units.")
     use_bias: bool | None = su.Boolean(None, allow_none=True, description="Whether the layer has a bias.")
     weights_initializer: str | None = su.StringOptions(INITIALIZERS, None, allow_none=True, description="Weights.")
     bias_initializer: str | None = su.StringOptions(INITIALIZERS, None, allow_none=True, description="Bias.")
@@ -36,6 +35,13 @@ class FCLayerConfig(su.BaseConfig):
     norm_params: dict | None = su.Dict(None, allow_none=True, description="Parameters of the normalization.")
     activation: str | None = su.StringOptions(ACTIVATIONS, None, allow_none=True, description="Activation.")
     dropout: float | None = su.FloatRange(None, allow_none=True, description="Dropout probability.")
+
+
+@su.config_class
+class FCLayerConfig(LayerOverridesConfig):
+    """One entry of ``fc_layers``: what that layer sets differently from the stack (unset keys are inherited)."""
+
+    output_size: int | None = su.PositiveInteger(None, allow_none=True, max=su.MAX_WIDTH, description="Units.")
 
 
 def FCLayers(description: str = "Per-layer dicts overriding the stack defaults.") -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ludwig.constants import SEQUENCE, TEXT, TIMESERIES
 from ludwig.schema import utils as su
-from ludwig.schema.common_fields import ACTIVATIONS, INITIALIZERS, NORMS, REDUCE_OPTIONS, FCLayers
+from ludwig.schema.common_fields import ACTIVATIONS, INITIALIZERS, NORMS, REDUCE_OPTIONS, FCLayers, LayerOverridesConfig
 from ludwig.schema.encoders.base import encoder_config_registry
 from ludwig.utils.registry import Registry
 
@@ -19,7 +19,7 @@ CELL_TYPES = ["rnn", "lstm", "lstm_block", "ln", "lstm_cudnn", "gru", "gru_block
 
 
 @su.config_class
-class ConvLayerConfig(su.BaseConfig):
+class ConvLayerConfig(LayerOverridesConfig):
     """One entry of ``conv_layers``: what that convolution sets differently from the encoder (unset: inherited)."""
 
     num_filters: int | None = su.PositiveInteger(None, allow_none=True, max=su.MAX_WIDTH, description="Filters.")
@@ -27,13 +27,6 @@ class ConvLayerConfig(su.BaseConfig):
     strides: int | None = su.PositiveInteger(None, allow_none=True, max=su.MAX_WIDTH, description="Stride.")
     padding: str | None = su.StringOptions(PADDINGS, None, allow_none=True, description="Padding.")
     dilation_rate: int | None = su.PositiveInteger(None, allow_none=True, max=su.MAX_WIDTH, description="Dilation.")
-    use_bias: bool | None = su.Boolean(None, allow_none=True, description="Whether the convolution has a bias.")
-    weights_initializer: str | None = su.StringOptions(INITIALIZERS, None, allow_none=True, description="Weights.")
-    bias_initializer: str | None = su.StringOptions(INITIALIZERS, None, allow_none=True, description="Bias.")
-    norm: str | None = su.StringOptions(NORMS, None, allow_none=True, description="Normalization.")
-    norm_params: dict | None = su.Dict(None, allow_none=True, description="Parameters of the normalization.")
-    activation: str | None = su.StringOptions(ACTIVATIONS, None, allow_none=True, description="Activation.")
-    dropout: float | None = su.FloatRange(None, allow_none=True, description="Dropout probability.")
     pool_function: str | None = su.StringOptions(POOL_FUNCTIONS, None, allow_none=True, description="Pooling.")
     pool_size: int | None = su.PositiveInteger(None, allow_none=True, max=su.MAX_WIDTH, description="Pool width.")
     pool_strides: int | None = su.PositiveInteger(None, allow_none=True, max=su.MAX_WIDTH, description="Pool stride.")
