@@ -3,9 +3,13 @@
 Requests that arrive while the model is busy wait in a queue; the next ``model.predict`` call takes all of them
 at once (up to ``max_batch_rows`` rows) and each request gets its own rows back. A call on one row costs about as
 much as a call on a hundred (preprocessing, the forward pass and postprocessing each have a fixed cost), so under
-concurrent load the server answers many requests for the price of one, and an idle server answers at once. Rows
-are predicted independently, so a request's answer does not depend on the requests it was batched with; a batch
-that fails is predicted again one request at a time, so that only the request at fault gets the error.
+concurrent load the server answers many requests for the price of one, and an idle server answers at once.
+
+A request's answer must not depend on the requests it shares a call with, so requests share one only when each
+row is then read as it is alone: the model predicts rows independently (ECD and GBM models), no input infers
+something from the whole column (a date input without ``datetime_format`` guesses it from the first value), and
+the requests' values have the same Python types column by column (``requests.batch_key``). A shared call that fails
+is redone one request at a time, so that only the request at fault gets the error.
 """
 
 import logging
@@ -25,6 +29,18 @@ DEFAULT_PREDICTION_TIMEOUT_S = 30.0
 DEFAULT_MAX_BATCH_ROWS = 256
 #: Model types whose predictions of a row do not depend on the other rows of the call, so requests may share one.
 BATCHABLE_MODEL_TYPES = ("ecd", "gbm")
+
+
+def shares_calls(config: Any) -> bool:
+    """Whether requests to a model with config object ``config`` may share ``model.predict`` calls: it predicts rows
+    independently and none of its inputs reads a row in the light of the others (a date input without
+    ``preprocessing.datetime_format`` guesses the format from the column's first value)."""
+    if getattr(config, "model_type", "ecd") not in BATCHABLE_MODEL_TYPES:
+        return False
+    for feature in config.input_features:
+        if feature.type == "date" and getattr(feature.preprocessing, "datetime_format", None) is None:
+            return False
+    return True
 
 
 class _Job:
@@ -60,8 +76,7 @@ class Predictor:
         self.timeout = timeout
         self.metrics = metrics
         self.specs = input_feature_specs(model)
-        model_type = getattr(model.config_obj, "model_type", "ecd")
-        self.max_batch_rows = max_batch_rows if model_type in BATCHABLE_MODEL_TYPES else 1
+        self.max_batch_rows = max_batch_rows if shares_calls(model.config_obj) else 1
         self.lock = threading.Lock()  # one model.predict at a time
         self._queue_lock = threading.Lock()
         self._queue: deque[_Job] = deque()
@@ -118,21 +133,29 @@ class Predictor:
             raise RequestError(504, f"Prediction timed out after {self.timeout}s") from None
 
     def _take(self) -> list[_Job]:
-        """The next jobs to predict together (none when the queue is empty): the first waiting one, then more while
-        they fit in ``max_batch_rows``. Jobs whose request timed out are dropped."""
-        jobs, rows = [], 0
+        """The next jobs to predict together (none when the queue is empty): the first waiting one, then the others
+        with its batch key while they fit in ``max_batch_rows``. Jobs whose request timed out are dropped."""
         with self._queue_lock:
-            while self._queue:
-                job = self._queue[0]
-                if job.future.cancelled():
-                    self._queue.popleft()
-                    continue
-                if jobs and rows + job.rows.num_rows > self.max_batch_rows:
-                    break
-                jobs.append(self._queue.popleft())
-                rows += job.rows.num_rows
-            if not jobs:
+            while self._queue and self._queue[0].future.cancelled():
+                self._queue.popleft()
+            if not self._queue:
                 self._draining = False
+                return []
+            first = self._queue.popleft()
+            jobs, rows = [first], first.rows.num_rows
+            key = first.rows.batch_key
+            if key is None or self.max_batch_rows <= rows or not self._queue:
+                return jobs
+            left: deque[_Job] = deque()
+            for job in self._queue:
+                if job.future.cancelled():
+                    continue
+                if job.rows.batch_key == key and rows + job.rows.num_rows <= self.max_batch_rows:
+                    jobs.append(job)
+                    rows += job.rows.num_rows
+                else:
+                    left.append(job)
+            self._queue = left
         return jobs
 
     def _drain(self) -> None:

@@ -52,19 +52,46 @@ class UnreadableNumber:
 class InputRows:
     """The checked input values of one request: a list of values per input column, and the row labels.
 
-    ``index`` holds the labels a batch was sent with (None: ``0 .. num_rows - 1``).
+    ``index`` holds the labels a batch was sent with (None: ``0 .. num_rows - 1``). ``batch_key`` (see
+    ``batch_key``) says which other requests' rows these may be predicted with in one call.
     """
 
-    __slots__ = ("columns", "num_rows", "index")
+    __slots__ = ("columns", "num_rows", "index", "batch_key")
 
-    def __init__(self, columns: dict[str, list[Any]], num_rows: int, index: list[Any] | None = None):
+    def __init__(
+        self,
+        columns: dict[str, list[Any]],
+        num_rows: int,
+        index: list[Any] | None = None,
+        batch_key: tuple | None = None,
+    ):
         self.columns = columns
         self.num_rows = num_rows
         self.index = index
+        self.batch_key = batch_key
 
     def labels(self) -> list[Any]:
         """The row labels: ``index``, or ``0 .. num_rows - 1`` when none was sent."""
         return list(range(self.num_rows)) if self.index is None else self.index
+
+
+def batch_key(columns: dict[str, list[Any]], specs: Sequence[tuple[str, str]]) -> tuple | None:
+    """The Python types of each non-number input column's values: rows of requests with the same key give every
+    column of a shared DataFrame the dtype it has for each request alone, so each row is read as it would be alone.
+
+    None (never shared) when a non-number column holds a float: preprocessing reads a column of whole floats as
+    integers (a category ``3.0`` is ``"3"``), a decision taken over the whole column. Number columns are always
+    float64 and do not count.
+    """
+    key = []
+    for column, feature_type in specs:
+        if feature_type in NUMBER_INPUT_TYPES:
+            continue
+        types = frozenset(map(type, columns[column]))
+        if float in types:
+            return None
+        key.append(types)
+    return tuple(key)
 
 
 def input_feature_specs(model: Any) -> list[tuple[str, str]]:
@@ -213,7 +240,7 @@ def rows_of_records(records: Sequence[Any], specs: Sequence[tuple[str, str]]) ->
             )
         for column, value in clean_record(record, specs, where).items():
             columns[column].append(value)
-    return InputRows(columns, len(records))
+    return InputRows(columns, len(records), batch_key=batch_key(columns, specs))
 
 
 def _check_index(index: Any, num_rows: int) -> list[Any] | None:
@@ -260,7 +287,7 @@ def rows_of_split_dataset(payload: Any, specs: Sequence[tuple[str, str]]) -> Inp
     for column, feature_type in specs:
         at = position[column]
         cleaned[column] = [clean_value(column, feature_type, row[at], f" in row {i}") for i, row in enumerate(data)]
-    return InputRows(cleaned, len(data), index)
+    return InputRows(cleaned, len(data), index, batch_key(cleaned, specs))
 
 
 def frame_of_rows(batches: Sequence[InputRows], specs: Sequence[tuple[str, str]]) -> Any:

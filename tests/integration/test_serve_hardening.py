@@ -25,6 +25,7 @@ from ludwig import serve_v2  # noqa: E402
 from ludwig.api import LudwigModel  # noqa: E402
 from ludwig.serve import server  # noqa: E402
 from ludwig.serving.bodies import MAX_JSON_DEPTH  # noqa: E402
+from ludwig.serving.predictor import Predictor  # noqa: E402
 
 from .test_serve import CONFIG, INPUTS, ServerThread, assert_record_matches, form_of, rows, titanic_like  # noqa: E402
 
@@ -91,6 +92,8 @@ def all_types_model(tmp_path_factory) -> LudwigModel:
         "output_features": [{"name": "out", "type": "binary"}],
         "trainer": {"epochs": 1, "batch_size": 32},
     }
+    # a date format, so that requests may share predict calls (see test_requests_share_calls_only_when_safe)
+    config["input_features"][list(ALL_TYPES).index("date_in")]["preprocessing"] = {"datetime_format": "%Y-%m-%d"}
     model = LudwigModel(config, logging_level=40)
     model.train(
         dataset=all_types_frame(),
@@ -467,6 +470,7 @@ def test_a_bad_request_in_a_shared_call_fails_alone(all_types_model):
     gated = GatedModel(all_types_model)
     app = server(gated)
     good = all_types_frame(5, seed=32)[list(ALL_TYPES)]
+    good["bin_in"] = good["bin_in"].map({True: "true", False: "false"})  # text, like the bad value: one batch key
     records = [json.loads(good.iloc[[i]].to_json(orient="records"))[0] for i in range(len(good))]
     bad = records[2] | {"bin_in": "maybe"}  # passes the server's checks, fails preprocessing
     with ServerThread(app) as running, ThreadPoolExecutor(max_workers=6) as pool:
@@ -506,3 +510,49 @@ def test_a_timed_out_request_that_still_waits_is_not_predicted(titanic_model):
         gated.started.clear()
         third = httpx.post(running.url + "/predict", data=form, timeout=30)
     assert third.status_code == 200 and gated.calls == [1, 1]
+
+
+def test_requests_whose_values_differ_in_type_do_not_share_a_call(titanic_model):
+    """A category sent as the float 3.0 reads as "3" alone, but as "3.0" in a column that also holds strings: such a
+    request is predicted alone, and the others still share a call."""
+    gated = GatedModel(titanic_model)
+    app = server(gated)
+    frame = rows(4, seed=34)
+    records = [
+        form_of(frame.iloc[i]) | {"Age": float(frame["Age"][i]), "Fare": float(frame["Fare"][i])} for i in range(4)
+    ]
+    records[1]["Pclass"] = 3.0
+    with ServerThread(app) as running, ThreadPoolExecutor(max_workers=4) as pool:
+
+        def post(record: dict) -> httpx.Response:
+            return httpx.post(running.url + "/predict", json=record, timeout=30)
+
+        first = pool.submit(post, records[0])
+        assert gated.started.wait(30)
+        queued = []
+        for record in records[1:]:  # queued in this order
+            queued.append(pool.submit(post, record))
+            wait_for(lambda n=len(queued): app.state.predictor.waiting == n, f"{len(queued)} queued requests")
+        gated.release.set()
+        answers = [first.result(), *(future.result() for future in queued)]
+    assert gated.calls == [1, 1, 2]  # the float one alone, then the two others together
+    frame["Pclass"] = frame["Pclass"].astype(object)
+    frame.loc[1, "Pclass"] = "3"
+    want, _ = titanic_model.predict(frame)
+    for i, response in enumerate(answers):
+        assert response.status_code == 200, response.text
+        assert_record_matches(response.json(), want.iloc[i].to_dict())
+
+
+def test_requests_share_calls_only_when_safe():
+    def model_with(date: dict | None = None, model_type: str = "ecd") -> LudwigModel:
+        inputs = [{"name": "x", "type": "number"}] + ([date] if date else [])
+        return LudwigModel(
+            {"model_type": model_type, "input_features": inputs, "output_features": [{"name": "y", "type": "binary"}]}
+        )
+
+    assert Predictor(model_with(), None).max_batch_rows > 1
+    # a date input guesses its format from the first row of the column: rows of other requests would change it
+    assert Predictor(model_with({"name": "d", "type": "date"}), None).max_batch_rows == 1
+    with_format = {"name": "d", "type": "date", "preprocessing": {"datetime_format": "%d/%m/%Y"}}
+    assert Predictor(model_with(with_format), None).max_batch_rows > 1
