@@ -6,6 +6,7 @@ names the input feature (and the record or row of a batch) and shows the value f
 """
 
 import math
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,9 +16,13 @@ FILE_INPUT_TYPES = ("image", "audio")
 NUMBER_INPUT_TYPES = ("number",)
 #: Input types whose single value may arrive as a JSON list of values.
 LIST_INPUT_TYPES = ("vector", "timeseries", "set", "bag", "sequence")
-#: Numbers given to other input types must lie strictly within this bound: preprocessing reads whole numbers as
-#: 64-bit integers (a category ``3.0`` is ``"3"``), which cannot hold larger ones.
+#: Input types read as floats, whose single value may also be a lone number (any finite one).
+FLOAT_LIST_INPUT_TYPES = ("vector", "timeseries")
+#: Numbers given to the other input types (category, binary, text, sequence, set, bag, date, h3) must lie strictly
+#: within this bound: preprocessing reads whole numbers as 64-bit integers (a category ``3.0`` is ``"3"``), which
+#: cannot hold larger ones.
 INTEGER_BOUND = 2**63
+_LARGEST_FLOAT = int(sys.float_info.max)
 #: Longest value shown in an error message; longer ones are cut and their length given.
 SHOWN_VALUE_CHARS = 80
 
@@ -139,7 +144,9 @@ def _check_item(column: str, feature_type: str, item: Any, where: str) -> None:
         _check_text(column, feature_type, item, where)
 
 
-def _within_bound(number: int | float) -> bool:
+def _readable(number: int | float, feature_type: str) -> bool:
+    if feature_type in FLOAT_LIST_INPUT_TYPES:
+        return abs(number) <= _LARGEST_FLOAT if isinstance(number, int) else math.isfinite(number)
     # abs() first: math.isfinite cannot convert an integer beyond the float range
     return abs(number) < INTEGER_BOUND and (isinstance(number, int) or math.isfinite(number))
 
@@ -166,8 +173,9 @@ def clean_value(column: str, feature_type: str, value: Any, where: str = "") -> 
     """``value`` of input ``column`` checked against its type; raises ``RequestError`` (422) when it cannot be one.
 
     Empty values and ``None`` are missing values (the model fills them as its preprocessing says). Numbers must
-    be finite, and those given to a type other than number must lie within ``INTEGER_BOUND``; text must be
-    Unicode; a list (for the types of ``LIST_INPUT_TYPES``) is flat and becomes its values joined by spaces.
+    be finite, and those given to a type other than number, vector or timeseries must lie within
+    ``INTEGER_BOUND``; text must be Unicode; a list (for the types of ``LIST_INPUT_TYPES``) is flat and becomes its
+    values joined by spaces.
     """
     if feature_type in FILE_INPUT_TYPES:
         raise RequestError(
@@ -186,11 +194,12 @@ def clean_value(column: str, feature_type: str, value: Any, where: str = "") -> 
         return value
     if isinstance(value, bool):
         return value
-    if isinstance(value, UnreadableNumber) or (isinstance(value, (int, float)) and not _within_bound(value)):
+    if isinstance(value, UnreadableNumber) or (isinstance(value, (int, float)) and not _readable(value, feature_type)):
+        allowed = "numbers" if feature_type in FLOAT_LIST_INPUT_TYPES else "a number between -2**63 and 2**63"
         raise RequestError(
             422,
-            f"Input feature {column!r}{where} ({feature_type}) expects a string or a finite number between -2**63 and "
-            f"2**63, found {shown(value)}.",
+            f"Input feature {column!r}{where} ({feature_type}) expects a string or finite {allowed}, "
+            f"found {shown(value)}.",
         )
     if isinstance(value, list) and feature_type in LIST_INPUT_TYPES:
         for item in value:
