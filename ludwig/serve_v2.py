@@ -29,7 +29,7 @@ from ludwig.serving.command_line import run_cli
 from ludwig.serving.metrics import ServerMetrics
 from ludwig.serving.predictor import DEFAULT_PREDICTION_TIMEOUT_S, Predictor
 from ludwig.serving.requests import RequestError, input_feature_specs, rows_of_records, rows_of_split_dataset
-from ludwig.serving.runner import serve_app
+from ludwig.serving.runner import freeze_loaded_objects, serve_app
 from ludwig.serving.schemas import dataset_schema, request_body
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ class _ModelSlot:
             self.error = f"The model in {self.source} could not be loaded: {e}"
             return
         self._set(model)
+        freeze_loaded_objects()  # serve_app froze what was loaded before the model
         logger.info("Loaded the model in %s", self.source)
 
     def _set(self, model: Any) -> None:

@@ -1,8 +1,20 @@
 """Running a server app under uvicorn until it is interrupted (the last step of every server's ``run_server``)."""
 
+import gc
 import logging
 import sys
 from typing import Any
+
+
+def freeze_loaded_objects() -> None:
+    """Move every object alive now (the loaded model, torch, pandas...) out of the garbage collector's generations.
+
+    They live as long as the server, yet each full collection walked all of them: about 0.2 s with a model loaded,
+    a pause every request in flight waited for (it was most of the p99 latency under 32 clients). Call once the
+    model is loaded; objects made afterwards are collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def serve_app(
@@ -15,6 +27,7 @@ def serve_app(
     """
     import uvicorn
 
+    freeze_loaded_objects()
     config = uvicorn.Config(app, host=host, port=port, log_level=logging.getLevelName(max(logging_level, 10)).lower())
 
     class Server(uvicorn.Server):
