@@ -50,11 +50,11 @@ def test_text_throughput_quick_prints_ratios():
 
 def test_serve_load_quick_prints_latency_and_no_errors():
     out = run_quick("serve_load.py")
-    number = r"\d+\.\d+"
-    assert re.search(rf"^  p50 {number} ms, p99 {number} ms$", out, re.MULTILINE), out
-    assert re.search(r"^requests: 40, errors: 0$", out, re.MULTILINE), out
-    assert re.search(rf"^latency p50 {number} ms, p99 {number} ms$", out, re.MULTILINE), out
-    assert re.search(rf"^throughput {number} requests/s", out, re.MULTILINE), out
+    figures = r"\s+\d+\s+0\s+\d+\.\d+\s+\d+\.\d+\s+\d+\.\d+"  # requests, 0 errors, req/s, p50, p99
+    assert re.search(rf"^model.predict in-process \(1 thr\.\){figures}$", out, re.MULTILINE), out
+    for clients in ("1 client", "2 clients", "32 clients"):
+        row = rf"^HTTP /predict, {clients}{figures}\s+\d+\.\d+x$"
+        assert re.search(row, out, re.MULTILINE), f"no error-free row for {clients} in:\n{out}"
     assert "server exit code after SIGINT: 0" in out, out
 
 
