@@ -13,6 +13,7 @@ from ludwig.constants import CATEGORY, LOGITS, PREDICTIONS, PROBABILITIES, PROBA
 from ludwig.error import InputDataError
 from ludwig.features.base_feature import BaseFeatureMixin, InputFeature, OutputFeature, loss_with_class_weights
 from ludwig.features.feature_registries import register_feature
+from ludwig.features.value_checks import fits_int64
 from ludwig.utils.metrics_utils import ConfusionMatrix
 from ludwig.utils.tokenizers import lowercase_strings
 
@@ -20,8 +21,9 @@ logger = logging.getLogger(__name__)
 
 
 def whole_floats_as_ints(column: pd.Series) -> pd.Series:
-    """Whole floats (integers read from a CSV with gaps) become integers, so 3.0 is the category "3"."""
-    if pd.api.types.is_float_dtype(column) and (column.dropna() % 1 == 0).all():
+    """Whole floats (integers read from a CSV with gaps) become integers, so 3.0 is the category "3"; a column
+    holding a float beyond the 64-bit integers (``1e308``) stays as it is."""
+    if pd.api.types.is_float_dtype(column) and fits_int64(column.dropna()):
         return column.astype("Int64").astype(object).where(column.notna(), None)
     return column
 

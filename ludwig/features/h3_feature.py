@@ -11,6 +11,7 @@ from ludwig.constants import H3
 from ludwig.error import InputDataError
 from ludwig.features.base_feature import BaseFeatureMixin, InputFeature
 from ludwig.features.feature_registries import register_feature
+from ludwig.features.value_checks import fits_int64
 from ludwig.utils.h3_utils import H3_VECTOR_LENGTH, h3_components, invalid_h3_reasons
 
 _FLOAT_HINT = (
@@ -62,7 +63,7 @@ class H3FeatureMixin(BaseFeatureMixin):
     @staticmethod
     def cast_column(column: pd.Series) -> pd.Series:
         # Nullable integers, so filling missing values with the (64-bit) fill_value stays exact.
-        if pd.api.types.is_float_dtype(column) and (column.dropna() % 1 == 0).all():
+        if pd.api.types.is_float_dtype(column) and fits_int64(column.dropna()):
             return column.astype("Int64")
         return column
 

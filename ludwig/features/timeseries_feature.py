@@ -8,6 +8,8 @@ Unlike number features there is no normalization (Ludwig has none for timeseries
 
 from __future__ import annotations
 
+import math
+import sys
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -62,8 +64,9 @@ def parse_series(column: pd.Series, tokenizer: str, name: str) -> tuple[np.ndarr
     tokens = list(chain.from_iterable(items))
     try:
         values = np.asarray(tokens, dtype=np.float64) if tokens else np.zeros(0)
-    except (TypeError, ValueError):
-        parsed = pd.to_numeric(pd.Series(tokens, dtype=object), errors="coerce")
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer no float holds (10**400)
+        in_range = [math.nan if isinstance(t, int) and abs(t) > sys.float_info.max else t for t in tokens]
+        parsed = pd.to_numeric(pd.Series(in_range, dtype=object), errors="coerce")
         bad = parsed.isna().to_numpy() & ~_is_nan_token(pd.Series(tokens, dtype=object))
         if bad.any():
             raise _bad_token_error(name, tokens, lengths, parsed, column.index) from None

@@ -23,6 +23,11 @@ EXAMPLES = 5
 MISSING_TOKENS = frozenset({"", "nan", "-nan", "na", "n/a", "#n/a", "null", "none", "<na>"})
 
 
+def fits_int64(values: pd.Series) -> bool:
+    """Whether every float of ``values`` is a whole number a 64-bit integer holds (``3.0`` yes, ``1e308`` no)."""
+    return bool(((values % 1 == 0) & (values.abs() < 2.0**63)).all())
+
+
 def quoted_examples(values: pd.Series, limit: int = EXAMPLES) -> list[str]:
     """Up to ``limit`` distinct values as strings, in order of appearance, for an error or warning message."""
     return [str(v) for v in values.astype(str).unique()[:limit]]

@@ -298,3 +298,32 @@ def test_evaluate_leaves_out_rows_whose_target_is_missing(tmp_path, ludwig_warni
     assert 'Evaluating on 37 of 40 rows: the target is missing in the others (rows per column: "y" (3))' in (
         warnings_text(ludwig_warnings)
     )
+
+
+def test_predict_reads_huge_numbers_in_category_h3_and_timeseries_columns(tmp_path):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "cat": rng.choice([1.0, 2.0, 3.0], size=ROWS),
+            "cell": [576495936675512319] * ROWS,
+            "series": [" ".join(map(str, rng.normal(size=3).round(3))) for _ in range(ROWS)],
+            "y": numbers(1),
+        }
+    )
+    inputs = [
+        {"name": "cat", "type": "category"},
+        {"name": "cell", "type": "h3"},
+        {"name": "series", "type": "timeseries"},
+    ]
+    trained = train(model(inputs), tmp_path, df)
+    huge = df.head(3).astype(object)
+    huge.loc[0, "cat"] = 1e308  # beyond the 64-bit integers: an unseen category, predicted like <UNK>
+    predictions, _ = trained.predict(dataset=huge)
+    assert len(predictions) == 3 and np.isfinite(predictions["y_predictions"]).all()
+    huge.loc[1, "cell"] = 1e308
+    with pytest.raises(InputDataError, match='Column "cell" as h3 feature'):
+        trained.predict(dataset=huge)
+    huge.loc[1, "cell"] = df.loc[1, "cell"]
+    huge.loc[2, "series"] = [10**400, 1.0, 2.0]
+    with pytest.raises(InputDataError, match='Column "series" as timeseries feature'):
+        trained.predict(dataset=huge)
