@@ -374,7 +374,10 @@ def check_model_folder(model_path: str, trust_remote_code: bool = False) -> None
 
     config_path = os.path.join(model_path, MODEL_HYPERPARAMETERS_FILE_NAME)
     if not os.path.isdir(model_path):
-        raise CLIError(f"--model_path: {model_path!r} is not a folder; pass the 'model' folder of a training run.")
+        raise CLIError(
+            f"--model_path: {model_path!r} is not a Ludwig model folder: there is no such folder. Pass the 'model' "
+            "folder of a training run (e.g. results/experiment_run/model)."
+        )
     if not os.path.isfile(config_path):
         raise CLIError(
             f"--model_path: {model_path!r} is not a Ludwig model folder: {MODEL_HYPERPARAMETERS_FILE_NAME} is "

@@ -77,7 +77,7 @@ def test_bad_model_folder_is_reported_before_torch_loads(command, files, tmp_pat
 
     result, stderr = _probe([command, "--model_path", str(tmp_path / "nowhere"), "--dataset", files["data"]], tmp_path)
     assert result == {"code": 1, "heavy": []}, stderr
-    assert "--model_path: " in stderr and "is not a folder" in stderr
+    assert "--model_path: " in stderr and "is not a Ludwig model folder: there is no such folder" in stderr
 
 
 def test_missing_dataset_is_reported_before_torch_loads(tmp_path):

@@ -477,7 +477,7 @@ def test_ludwig_serve_cli_reports_a_bad_model_path_or_a_taken_port(tmp_path, mod
         [*serve, "-m", str(tmp_path / "nowhere")], capture_output=True, text=True, env=env, timeout=120
     )
     assert result.returncode == 1
-    assert "is not a folder" in result.stderr and "Traceback" not in result.stderr
+    assert "not a Ludwig model folder" in result.stderr and "Traceback" not in result.stderr
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
