@@ -73,17 +73,22 @@ def all_types_frame(num_rows: int = 120, seed: int = 0) -> pd.DataFrame:
     )
 
 
-@pytest.fixture(scope="module")
-def titanic_model(tmp_path_factory) -> LudwigModel:
-    model = LudwigModel(CONFIG, logging_level=40)
+def trained_in_memory(config: dict, df: pd.DataFrame, output_directory) -> LudwigModel:
+    """A model trained on ``df`` that is served from memory (no model folder written)."""
+    model = LudwigModel(config, logging_level=40)
     model.train(
-        dataset=titanic_like(),
-        output_directory=str(tmp_path_factory.mktemp("hardening_titanic")),
+        dataset=df,
+        output_directory=str(output_directory),
         skip_save_processed_input=True,
         skip_save_model=True,
         skip_save_log=True,
     )
     return model
+
+
+@pytest.fixture(scope="module")
+def titanic_model(tmp_path_factory) -> LudwigModel:
+    return trained_in_memory(CONFIG, titanic_like(), tmp_path_factory.mktemp("hardening_titanic"))
 
 
 @pytest.fixture(scope="module")
@@ -95,15 +100,7 @@ def all_types_model(tmp_path_factory) -> LudwigModel:
     }
     # a date format, so that requests may share predict calls (see test_requests_share_calls_only_when_safe)
     config["input_features"][list(ALL_TYPES).index("date_in")]["preprocessing"] = {"datetime_format": "%Y-%m-%d"}
-    model = LudwigModel(config, logging_level=40)
-    model.train(
-        dataset=all_types_frame(),
-        output_directory=str(tmp_path_factory.mktemp("hardening_all_types")),
-        skip_save_processed_input=True,
-        skip_save_model=True,
-        skip_save_log=True,
-    )
-    return model
+    return trained_in_memory(config, all_types_frame(), tmp_path_factory.mktemp("hardening_all_types"))
 
 
 @pytest.fixture(scope="module")
