@@ -565,9 +565,6 @@ def test_objects_loaded_with_the_model_are_left_out_of_garbage_collections(tmp_p
     assert gc.get_freeze_count() == 0
     with ServerThread(serve_v2.server(str(tmp_path / "model"))) as running:
         wait_for(lambda: httpx.get(running.url + "/", timeout=5).json()["model_loaded"], "the model to load")
+        # What the collection then costs is measured by benchmarks/serve_load.py, not timed here.
         assert gc.get_freeze_count() > 10_000
-        started = time.perf_counter()
-        gc.collect()
-        full_collection_s = time.perf_counter() - started
     gc.unfreeze()
-    assert full_collection_s < 0.1
