@@ -13,6 +13,11 @@ from ludwig.combiners.registry import combiner_registry
 from ludwig.features.feature_registries import input_type_registry, load_all_features, output_type_registry
 from ludwig.utils.registry import import_submodules
 
+COMBINER_OUTPUTS = "__combiner__"
+"""Key of ``forward``'s outputs holding what the combiner adds to the training loss (never a feature name)."""
+COMBINER_LOSS = "regularization_loss"
+"""Key a combiner returns, while training, for a term of the loss (TabNet's sparsity penalty)."""
+
 
 def module_keys(names: list[str]) -> dict[str, str]:
     """Unique ``nn.ModuleDict`` keys (no dots) for feature names; ``a.b`` and ``a_b`` get different keys."""
@@ -118,9 +123,10 @@ class ECD(nn.Module):
             feature.name: feature(inputs[feature.proc_column]) for feature in self.input_features.values()
         }
         if self.gradient_checkpointing and self.training:
-            combined = checkpoint(self.combiner, encoder_outputs, use_reentrant=False)["combiner_output"]
+            combiner_outputs = checkpoint(self.combiner, encoder_outputs, use_reentrant=False)
         else:
-            combined = self.combiner(encoder_outputs)["combiner_output"]
+            combiner_outputs = self.combiner(encoder_outputs)
+        combined = combiner_outputs["combiner_output"]
         outputs: dict[str, dict[str, torch.Tensor]] = {}
         for feature in self.output_features.values():
             hidden = combined
@@ -133,6 +139,8 @@ class ECD(nn.Module):
                 outputs[feature.name] = feature(hidden, inputs.get(feature.proc_column))
             else:
                 outputs[feature.name] = feature(hidden)
+        if self.training and COMBINER_LOSS in combiner_outputs:
+            outputs[COMBINER_OUTPUTS] = {COMBINER_LOSS: combiner_outputs[COMBINER_LOSS]}
         return outputs
 
     def predictions(self, outputs: dict[str, dict[str, torch.Tensor]]) -> dict[str, dict[str, torch.Tensor]]:
@@ -146,7 +154,8 @@ class ECD(nn.Module):
         inputs: dict[str, torch.Tensor],
         outputs: dict[str, dict[str, torch.Tensor]],
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """The weighted sum of the output features' losses, and each one's loss."""
+        """The weighted sum of the output features' losses (plus the combiner's own term, if it returned one
+        while training), and each feature's loss."""
         losses = {
             feature.name: feature.loss(outputs[feature.name]["logits"], inputs[feature.proc_column])
             for feature in self.output_features.values()
@@ -156,6 +165,8 @@ class ECD(nn.Module):
             weight = self.output_features[self._keys[name]].loss_weight
             weighted = loss if weight == 1 else weight * loss
             total = weighted if total is None else total + weighted
+        if COMBINER_OUTPUTS in outputs:
+            total = total + outputs[COMBINER_OUTPUTS][COMBINER_LOSS]
         return total, losses
 
     def regularization_loss(self, regularization_type: str | None, regularization_lambda: float) -> torch.Tensor:
