@@ -200,7 +200,7 @@ class CategoryROCAUC(_ScoreMetric):
 # Classification counts.
 
 
-@register_metric("accuracy", [BINARY, CATEGORY])
+@register_metric("accuracy", BINARY)
 class Accuracy(LudwigMetric):
     """Fraction of predictions (N,) equal to the targets (N,): booleans for binary, class indices for category."""
 
@@ -218,7 +218,43 @@ class Accuracy(LudwigMetric):
 
 @register_metric("accuracy_micro", CATEGORY)
 class AccuracyMicro(Accuracy):
-    """Micro-averaged accuracy; with one label per row it equals :class:`Accuracy`."""
+    """Micro-averaged category accuracy: the fraction of rows whose predicted class is the target."""
+
+
+@register_metric("accuracy", CATEGORY)
+class MacroAccuracy(LudwigMetric):
+    """Macro-averaged category accuracy, as Ludwig 0.17 reports `accuracy` (torchmetrics' MulticlassAccuracy
+    default): the mean over classes of each class's recall, tp / (tp + fn).
+
+    Classes that are neither a target nor a prediction of any row are left out of the mean; a class that is only
+    ever predicted counts with recall 0.
+    """
+
+    def reset(self) -> None:
+        self._true_positives = torch.zeros(0, dtype=torch.long)
+        self._supports = torch.zeros(0, dtype=torch.long)
+        self._predicted = torch.zeros(0, dtype=torch.long)
+
+    @staticmethod
+    def _add(counts: Tensor, indices: Tensor, size: int) -> Tensor:
+        grown = torch.nn.functional.pad(counts, (0, size - counts.numel()))
+        return grown + torch.bincount(indices, minlength=size)
+
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        preds, target = preds.detach().long().flatten().cpu(), target.detach().long().flatten().cpu()
+        if not target.numel():
+            return
+        size = max(self._supports.numel(), int(preds.max()) + 1, int(target.max()) + 1)
+        self._true_positives = self._add(self._true_positives, target[preds == target], size)
+        self._supports = self._add(self._supports, target, size)
+        self._predicted = self._add(self._predicted, preds, size)
+
+    def compute(self) -> float:
+        seen = (self._supports + self._predicted) > 0
+        if not bool(seen.any()):
+            return 0.0
+        recalls = self._true_positives[seen].double() / self._supports[seen].clamp(min=1).double()
+        return float(recalls.mean())
 
 
 @register_metric("hits_at_k", CATEGORY)

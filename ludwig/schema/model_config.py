@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 from ludwig.constants import COMBINED, INPUT_FEATURES, MODEL_ECD, OUTPUT_FEATURES
 from ludwig.error import ConfigValidationError
 from ludwig.globals import LUDWIG_VERSION
+from ludwig.presets import PRESET_NAMES, apply_preset
 from ludwig.schema import utils as su
 from ludwig.schema.checks import run_config_checks, run_config_renderers, run_training_checks
 from ludwig.schema.combiners.base import CombinerField
@@ -39,6 +40,8 @@ for _package in (
     import_submodules(_package)
 
 MODEL_TYPES = [MODEL_ECD]
+DEFAULT_COMBINER_MIN_INPUTS = 3
+"""Ludwig 0.17: an ECD config with no `combiner` section and at least this many inputs gets `ft_transformer`."""
 
 DefaultsConfig = build_defaults_config(sorted(input_feature_config_registry.keys()))
 
@@ -62,6 +65,14 @@ class ModelConfig(su.BaseConfig):
     hyperopt: HyperoptConfig | None = HyperoptField(description="Hyperparameter search (optional).")
     backend: dict | str | None = su.Raw(None, description="Where preprocessing and training run.")
     ludwig_version: str = su.String(LUDWIG_VERSION, description="Ludwig version the config was written for.")
+    preset: str | None = su.StringOptions(
+        PRESET_NAMES,
+        None,
+        allow_none=True,
+        description="Quality preset applied underneath the config (values written in the config win): "
+        "`medium_quality` (concat + 2 FC layers), `high_quality` (transformer), `best_quality` (4-layer "
+        "ft_transformer, model soup), `tabular_realmlp` (RealMLP-style MLP).",
+    )
 
     @classmethod
     def from_dict(cls, config: Mapping[str, Any] | None) -> ModelConfig:
@@ -74,10 +85,11 @@ class ModelConfig(su.BaseConfig):
 
         if not isinstance(config, Mapping):
             raise ConfigValidationError(f"The config must be a mapping, found {type(config).__name__}: {config!r}.")
-        raw = upgrade_config_dict_to_latest_version(copy.deepcopy(dict(config)))
+        raw = upgrade_config_dict_to_latest_version(_with_preset(copy.deepcopy(dict(config))))
         errors = _check_top_level(raw)
         if errors:
             raise ConfigValidationError(errors=errors)
+        _set_default_combiner(raw)
         if isinstance(raw.get("backend"), str):
             raw["backend"] = {"type": raw["backend"]}
         _merge_type_defaults(raw)
@@ -107,6 +119,29 @@ class ModelConfig(su.BaseConfig):
             if feature.name == name:
                 return feature
         raise KeyError(f"No feature named {name!r}.")
+
+
+def _with_preset(raw: dict) -> dict:
+    """The config on top of its quality preset's defaults (applied before the upgrade, as Ludwig does)."""
+    preset = raw.get("preset")
+    if preset is None:
+        return raw
+    if not isinstance(preset, str) or preset not in PRESET_NAMES:
+        raise ConfigValidationError(
+            f"preset: value {preset!r} is not allowed; expected one of {PRESET_NAMES}.{did_you_mean(preset, PRESET_NAMES)}"
+        )
+    return apply_preset(raw, preset)
+
+
+def _set_default_combiner(raw: dict) -> None:
+    """Ludwig 0.17's default: an ECD config without a `combiner` section and with three or more input features
+    gets the `ft_transformer` combiner; with fewer it gets `concat` (the schema default)."""
+    if (
+        "combiner" not in raw
+        and raw.get("model_type", MODEL_ECD) == MODEL_ECD
+        and len(raw[INPUT_FEATURES]) >= DEFAULT_COMBINER_MIN_INPUTS
+    ):
+        raw["combiner"] = {"type": "ft_transformer"}
 
 
 def _check_top_level(raw: dict) -> list[str]:
