@@ -109,11 +109,36 @@ class Splitter(ABC):
 
 @splitter_registry.register("random")
 class RandomSplitter(Splitter):
-    """Seeded permutation of the rows cut at the cumulative probabilities (exact, rounded counts)."""
+    """The rows Ludwig 0.17 puts in each split for the same seed: ``RandomState(seed)``'s permutation of the rows
+    (what Ludwig's ``df.sample(frac=1, random_state=seed)`` draws) cut where Ludwig cuts it, so a model trained
+    here is tested on the same rows as one trained by Ludwig."""
 
     def split(self, df: pd.DataFrame, random_seed: int) -> np.ndarray:
-        order = np.random.default_rng(random_seed).permutation(len(df))
-        return _assign_in_order(order, self.config.probabilities)
+        order = np.random.RandomState(random_seed).permutation(len(df))
+        train_end, validation_end = ludwig_random_divisions(len(df), self.config.probabilities)
+        splits = np.full(len(order), TEST_SPLIT, dtype=np.int8)
+        splits[order[:train_end]] = TRAINING_SPLIT
+        splits[order[train_end:validation_end]] = VALIDATION_SPLIT
+        return splits
+
+
+MIN_SPLIT_ROWS = 3
+"""Ludwig moves training rows into a non-empty validation or test split smaller than this."""
+
+
+def ludwig_random_divisions(num_rows: int, probabilities: Sequence[float]) -> tuple[int, int]:
+    """Ends of the training and validation ranges of a shuffled dataset, as Ludwig 0.17 computes them: training
+    takes ``ceil(p_train * n)`` rows, validation ``floor(p_val * n)`` (everything left when ``p_test`` is 0), and a
+    non-empty validation or test split of fewer than ``MIN_SPLIT_ROWS`` rows takes rows from training."""
+    train_end = int(np.ceil(probabilities[0] * num_rows))
+    validation_end = train_end + int(probabilities[1] * num_rows) if probabilities[2] > 0 else num_rows
+    sizes = [train_end, validation_end - train_end, num_rows - validation_end]
+    if 0 < sizes[2] < MIN_SPLIT_ROWS and sizes[0] > 0:
+        shift = min(MIN_SPLIT_ROWS - sizes[2], sizes[0])
+        train_end, validation_end = train_end - shift, validation_end - shift
+    if 0 < sizes[1] < MIN_SPLIT_ROWS and sizes[0] > 0:
+        train_end -= min(MIN_SPLIT_ROWS - sizes[1], train_end)
+    return min(train_end, num_rows), min(max(validation_end, train_end), num_rows)
 
 
 @splitter_registry.register("fixed")
