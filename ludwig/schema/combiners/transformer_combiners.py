@@ -113,8 +113,11 @@ class TabTransformerCombinerConfig(TransformerOptionsConfig):
         description="Add an embedding of each input feature's identity to its token: `add` (of `hidden_size`), "
         "an integer size smaller than `hidden_size` (concatenated), or null for none.",
     )
-    reduce_output: str = su.StringOptions(
-        REDUCE_OPTIONS, "concat", allow_none=True, description="How the transformer's tokens are reduced."
+    reduce_output: str | None = su.StringOptions(
+        REDUCE_OPTIONS,
+        "concat",
+        allow_none=True,
+        description="How the transformer's tokens are reduced; None keeps one vector per category-like input.",
     )
 
 
