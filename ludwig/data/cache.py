@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ludwig.data.dataset import Dataset
+from ludwig.features.feature_registries import base_type_registry, load_all_features
 from ludwig.globals import LUDWIG_VERSION
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ def file_checksum(path: str) -> str:
 
 
 def preprocessing_checksum(config, dataset_checksum: str, random_seed: int) -> str:
+    load_all_features()
     features = [
         # proc_column hashes what else determines the column (e.g. a frozen encoder whose outputs are cached)
         {
@@ -43,6 +45,7 @@ def preprocessing_checksum(config, dataset_checksum: str, random_seed: int) -> s
             "column": f.column,
             "proc_column": f.proc_column,
             "preprocessing": f.preprocessing.to_dict(),
+            "metadata_config": base_type_registry[f.type].metadata_config(f),
         }
         for f in config.input_features + config.output_features
     ]

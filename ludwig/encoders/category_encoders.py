@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from ludwig.constants import CATEGORY
@@ -76,3 +77,41 @@ class CategoryPassthroughEncoder(Encoder):
 
     def forward(self, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
         return {ENCODER_OUTPUT: inputs.float().unsqueeze(-1)}
+
+
+@encoder_registry.register("target", [CATEGORY])
+class CategoryTargetEncoder(Encoder):
+    """A learned ``[vocab_size, output_size]`` table, initialised to zeros, looked up by category index.
+
+    Ludwig's parameter: ``target_values`` (an ``nn.Embedding``); the values are learned in training.
+    """
+
+    def __init__(self, config, input_size: int, metadata: dict):
+        super().__init__(config, input_size, metadata)
+        self.target_values = nn.Embedding(metadata["vocab_size"], config.output_size)
+        nn.init.zeros_(self.target_values.weight)
+        self.output_size = config.output_size
+
+    def forward(self, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {ENCODER_OUTPUT: self.target_values(inputs)}
+
+
+@encoder_registry.register("hash", [CATEGORY])
+class CategoryHashEncoder(Encoder):
+    """The embedding of bucket ``index % num_hash_buckets`` (categories sharing a bucket share an embedding).
+
+    Ludwig's parameter: ``embedding`` (``nn.Embedding(num_hash_buckets, embedding_size)``).
+    """
+
+    def __init__(self, config, input_size: int, metadata: dict):
+        super().__init__(config, input_size, metadata)
+        self.num_hash_buckets = config.num_hash_buckets
+        self.embedding = nn.Embedding(config.num_hash_buckets, config.embedding_size)
+        self.output_size = config.embedding_size
+
+    def bucket(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The hash bucket of each category index."""
+        return inputs % self.num_hash_buckets
+
+    def forward(self, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {ENCODER_OUTPUT: self.embedding(self.bucket(inputs))}

@@ -44,6 +44,11 @@ class BaseFeatureMixin:
         return {}
 
     @staticmethod
+    def metadata_config(config) -> dict[str, Any]:
+        """Config values outside ``preprocessing`` that ``get_feature_meta`` reads (they key the dataset cache)."""
+        return {}
+
+    @staticmethod
     def feature_data(config, column: pd.Series, metadata: dict[str, Any]) -> np.ndarray:
         """The preprocessed numpy array for the (cleaned) column."""
         raise NotImplementedError

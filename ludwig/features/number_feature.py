@@ -43,6 +43,11 @@ def denormalize(values: np.ndarray, normalization: str | None, metadata: dict[st
     return values
 
 
+def _bin_edges_key(config) -> str | None:
+    """The metadata key of the bin edges the feature's encoder needs (``ple``, ``bins``), or None."""
+    return getattr(getattr(config, "encoder", None), "bin_edges_key", None)
+
+
 class NumberFeatureMixin(BaseFeatureMixin):
     type = NUMBER
 
@@ -56,7 +61,7 @@ class NumberFeatureMixin(BaseFeatureMixin):
         if values.size == 0:
             raise InputDataError(config.column, NUMBER, "the training split has no values.")
         q1, q2, q3 = np.quantile(values, [0.25, 0.5, 0.75])
-        return {
+        metadata = {
             "mean": float(values.mean()),
             "std": float(values.std(ddof=1)) if values.size > 1 else 0.0,
             "min": float(values.min()),
@@ -65,6 +70,24 @@ class NumberFeatureMixin(BaseFeatureMixin):
             "q2": float(q2),
             "q3": float(q3),
         }
+        key = _bin_edges_key(config)
+        if key is not None:
+            edges = getattr(config.encoder, key)
+            if edges is None:
+                # Quantiles of the values as the encoder sees them, so each bin holds about as many training rows;
+                # repeated values give tied edges (empty bins).
+                with np.errstate(invalid="ignore", divide="ignore"):  # bad log1p inputs: refused by feature_data
+                    normalized = normalize(values, config.preprocessing.normalization, metadata)
+                edges = np.quantile(normalized, np.linspace(0.0, 1.0, config.encoder.num_bins + 1))
+            metadata[key] = [float(edge) for edge in edges]
+        return metadata
+
+    @staticmethod
+    def metadata_config(config) -> dict[str, Any]:
+        key = _bin_edges_key(config)
+        if key is None:
+            return {}
+        return {"num_bins": config.encoder.num_bins, key: getattr(config.encoder, key)}
 
     @staticmethod
     def feature_data(config, column: pd.Series, metadata: dict[str, Any]) -> np.ndarray:

@@ -104,3 +104,24 @@ class CategoryPassthroughEncoderConfig(su.BaseConfig):
     """The category index itself, as a single float."""
 
     type: str = su.ProtectedString("passthrough")
+
+
+@encoder_config_registry.register("target", [CATEGORY])
+@su.config_class
+class CategoryTargetEncoderConfig(su.BaseConfig):
+    """Target encoding learned in training: a vector of ``output_size`` values per category, starting at zero."""
+
+    type: str = su.ProtectedString("target")
+    output_size: int = su.PositiveInteger(1, description="Size of each category's vector.", max=su.MAX_WIDTH)
+
+
+@encoder_config_registry.register("hash", [CATEGORY])
+@su.config_class
+class CategoryHashEncoderConfig(su.BaseConfig):
+    """A learned embedding per hash bucket: the category index modulo ``num_hash_buckets``."""
+
+    type: str = su.ProtectedString("hash")
+    num_hash_buckets: int = su.PositiveInteger(
+        1024, description="Number of hash buckets the categories are mapped into.", max=su.MAX_WIDTH
+    )
+    embedding_size: int = su.PositiveInteger(50, description="Embedding size of each bucket.", max=su.MAX_WIDTH)
