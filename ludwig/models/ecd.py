@@ -11,6 +11,8 @@ from torch.utils.checkpoint import checkpoint
 
 from ludwig.combiners.registry import combiner_registry
 from ludwig.features.feature_registries import input_type_registry, load_all_features, output_type_registry
+from ludwig.modules.loss_balancing import LossBalancer, create_loss_balancer
+from ludwig.modules.modality_dropout import ModalityDropout
 from ludwig.utils.registry import import_submodules
 
 COMBINER_OUTPUTS = "__combiner__"
@@ -102,6 +104,11 @@ class ECD(nn.Module):
         # Keep the config's order: it is the concatenation order of the combiner.
         self.input_features = nn.ModuleDict({self._keys[f.name]: built[f.name] for f in config.input_features})
         input_sizes = {f.name: f.output_size for f in self.input_features.values()}
+        trainer = config.trainer
+        # Only built when on, so the state dict of a model without it is unchanged.
+        self.modality_dropout = (
+            ModalityDropout(input_sizes, trainer.modality_dropout) if trainer.modality_dropout > 0 else None
+        )
         combiner_cls = combiner_registry[config.combiner.type]
         # Combiners aligning sequences (sequence_concat, sequence) also read which inputs keep their steps.
         extra = {"input_features": built} if getattr(combiner_cls, "needs_input_features", False) else {}
@@ -116,12 +123,15 @@ class ECD(nn.Module):
             self.output_features[self._keys[feature.name]] = feature_cls(
                 feature, training_set_metadata[feature.name], input_size
             )
+        self.loss_balancer: LossBalancer = create_loss_balancer([f.name for f in config.output_features], trainer)
 
     def forward(self, inputs: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]:
         """Map a batch (``proc_column`` -> tensor) to each output feature's ``logits`` and ``last_hidden``."""
         encoder_outputs = {
             feature.name: feature(inputs[feature.proc_column]) for feature in self.input_features.values()
         }
+        if self.modality_dropout is not None:
+            encoder_outputs = self.modality_dropout(encoder_outputs)
         if self.gradient_checkpointing and self.training:
             combiner_outputs = checkpoint(self.combiner, encoder_outputs, use_reentrant=False)
         else:
@@ -154,17 +164,14 @@ class ECD(nn.Module):
         inputs: dict[str, torch.Tensor],
         outputs: dict[str, dict[str, torch.Tensor]],
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """The weighted sum of the output features' losses (plus the combiner's own term, if it returned one
-        while training), and each feature's loss."""
+        """The output features' losses combined by ``trainer.loss_balancing`` (by default their weighted sum), plus
+        the combiner's own term if it returned one while training; and each feature's loss."""
         losses = {
             feature.name: feature.loss(outputs[feature.name]["logits"], inputs[feature.proc_column])
             for feature in self.output_features.values()
         }
-        total = None
-        for name, loss in losses.items():
-            weight = self.output_features[self._keys[name]].loss_weight
-            weighted = loss if weight == 1 else weight * loss
-            total = weighted if total is None else total + weighted
+        weights = {name: self.output_features[self._keys[name]].loss_weight for name in losses}
+        total = self.loss_balancer(losses, weights)
         if COMBINER_OUTPUTS in outputs:
             total = total + outputs[COMBINER_OUTPUTS][COMBINER_LOSS]
         return total, losses

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from marshmallow import fields
+
 from ludwig.schema import utils as su
+from ludwig.schema.checks import register_config_check
 from ludwig.schema.lr_scheduler import LRSchedulerConfig
 from ludwig.schema.optimizers import GradientClippingConfig, OptimizerField
+
+
+class _FiniteNumber(fields.Field):
+    """A list entry that must be a finite number."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> float:
+        return su.finite_number(value)
 
 
 @su.config_class
@@ -72,3 +84,61 @@ class ECDTrainerConfig(su.BaseConfig):
     skip_all_evaluation: bool = su.Boolean(False, description="Never evaluate; keep the last weights.")
     enable_profiling: bool = su.Boolean(False, description="Profile training with torch.profiler.")
     profiler: dict = su.Dict({}, description="torch.profiler schedule options.")
+    loss_balancing: str = su.StringOptions(
+        ["none", "log_transform", "uncertainty", "famo", "gradnorm", "nash_mtl", "pareto_mtl"],
+        "none",
+        description="How the output features' losses are combined: 'none' (static weighted sum), 'log_transform' "
+        "(sum of log(1 + loss)), 'uncertainty' (learned per-task log-variances), 'famo' (softmax weights moved by "
+        "each loss's change), 'gradnorm' (weights moved toward equal training rates), 'nash_mtl' (weights "
+        "inversely proportional to the losses) or 'pareto_mtl' (linear + Tchebycheff mix under a preference vector).",
+    )
+    loss_balancing_alpha: float = su.Float(
+        1.5, description="Asymmetry exponent of 'gradnorm' (also passed to 'famo', which does not use it)."
+    )
+    loss_balancing_lr: float = su.Float(0.01, description="Step size of the 'famo' weight updates.")
+    loss_balancing_preference_vector: list | None = su.List(
+        _FiniteNumber(),
+        None,
+        allow_none=True,
+        description="'pareto_mtl' preference: one non-negative number per output feature, in output_features "
+        "order, normalised to sum to 1; null means equal preference.",
+    )
+    loss_balancing_tchebycheff_weight: float = su.FloatRange(
+        0.5,
+        min=0.0,
+        max=1.0,
+        description="'pareto_mtl' share of the Tchebycheff (max) term; the rest goes to the linear (sum) term.",
+    )
+    modality_dropout: float = su.FloatRange(
+        0.0,
+        min=0.0,
+        max=1.0,
+        description="While training, probability that an input feature's whole encoder output is replaced, for "
+        "the batch, by a learned missing-feature embedding; 0 disables it. Never applied at evaluation or predict.",
+    )
+    model_soup: str | None = su.StringOptions(
+        ["uniform", "greedy"],
+        None,
+        allow_none=True,
+        description="After training, average the weights of the best checkpoints: 'uniform' (all of the top k) or "
+        "'greedy' (add each, best first, while the validation metric improves); null keeps the best checkpoint.",
+    )
+    model_soup_top_k: int = su.PositiveInteger(5, description="Number of best checkpoints kept for model_soup.")
+
+
+@register_config_check
+def check_preference_vector(config) -> list[str]:
+    """``loss_balancing_preference_vector`` has one non-negative entry per output feature and a positive sum."""
+    vector = config.trainer.loss_balancing_preference_vector
+    if vector is None:
+        return []
+    path = "trainer.loss_balancing_preference_vector"
+    expected = len(config.output_features)
+    if len(vector) != expected:
+        return [
+            f"{path}: found {len(vector)} entries {vector}, expected {expected} (one per output feature, in "
+            f"output_features order)."
+        ]
+    if any(value < 0 for value in vector) or sum(vector) <= 0:
+        return [f"{path}: entries must be non-negative with a positive sum, found {vector}."]
+    return []

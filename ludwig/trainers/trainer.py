@@ -26,6 +26,7 @@ from ludwig.modules.metric_modules import get_metric_objective
 from ludwig.modules.optimization_modules import clip_gradients, create_optimizer, scaled_learning_rate
 from ludwig.trainers.bucketing import bucketing_lengths
 from ludwig.trainers.checkpoint import Checkpoint
+from ludwig.trainers.model_soup import SoupIngredients, greedy_soup, uniform_soup
 from ludwig.trainers.progress_tracker import ProgressTracker
 from ludwig.utils.print_utils import format_metrics_table
 
@@ -76,6 +77,7 @@ class Trainer:
         self.uses_closure = False
         self.trainable_parameters: list[torch.nn.Parameter] = []
         self.scheduler: LRScheduler | None = None
+        self.soup: SoupIngredients | None = None
 
     # -----------------------------------------------------------------------------------------------------
     # Setup
@@ -179,6 +181,8 @@ class Trainer:
         )
         tracker = ProgressTracker(batch_size=self.batch_size, learning_rate=learning_rate)
         checkpoint = Checkpoint(os.path.join(save_path, TRAINING_CHECKPOINTS_DIR_PATH)) if save_path else None
+        soup_directory = checkpoint.directory if checkpoint is not None and not self.skip_save_progress else None
+        self.soup = SoupIngredients(config.model_soup_top_k, soup_directory) if config.model_soup else None
         epoch_start_steps = 0
         if resume:
             tracker, epoch_start_steps = self._restore(checkpoint, save_path)
@@ -232,8 +236,12 @@ class Trainer:
                     )
                     if improved:
                         best_state = copy.deepcopy(self.model.state_dict())
+                        if self.soup is not None:
+                            self.soup.add(tracker.steps, self.model)
                     if checkpoint is not None and not self.skip_save_progress:
                         self._save_checkpoint(checkpoint, "latest", tracker, epoch_start_steps, save_path)
+                        if self.soup is not None:
+                            self.soup.remove_dropped_files()
                         if improved:
                             self._save_checkpoint(checkpoint, "best", tracker, epoch_start_steps, save_path)
                             for callback in self.callbacks:
@@ -257,7 +265,7 @@ class Trainer:
             "Training took %.1fs over %d steps (%d epochs).", time.time() - start_time, tracker.steps, tracker.epoch
         )
         if not config.skip_all_evaluation:
-            self.model.load_state_dict(best_state)
+            self.model.load_state_dict(self._final_state(best_state, training_set, validation_set))
         calibrate(self.model, validation_set, self.eval_batch_size, self.device)
         if writer is not None:
             writer.close()
@@ -300,6 +308,7 @@ class Trainer:
                 self.optimizer.step()
             self.optimizer.zero_grad(set_to_none=True)
             self.scheduler.step()
+            self.model.loss_balancer.after_step(feature_losses)
         return _detached_losses(loss, feature_losses), len(next(iter(batch.values())))
 
     def _train_step_with_closure(self, batch: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], int]:
@@ -318,6 +327,7 @@ class Trainer:
         self.scheduler.step()
         with torch.no_grad():
             loss, feature_losses = self._loss(batch)
+        self.model.loss_balancer.after_step(feature_losses)
         return _detached_losses(loss, feature_losses), len(next(iter(batch.values())))
 
     # -----------------------------------------------------------------------------------------------------
@@ -462,6 +472,8 @@ class Trainer:
             "torch_rng_state": torch.get_rng_state(),
             "epoch_start_steps": epoch_start_steps,
         }
+        if self.soup is not None:
+            state["soup_steps"] = list(self.soup.steps)
         checkpoint.save(name, self.model, state)
         tracker.save(os.path.join(save_path, TRAINING_PROGRESS_TRACKER_FILE_NAME))
         for callback in self.callbacks:
@@ -474,6 +486,8 @@ class Trainer:
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["torch_rng_state"].cpu())
+        if self.soup is not None:
+            self.soup.steps = [int(step) for step in state.get("soup_steps", [])]
         tracker = ProgressTracker.load(os.path.join(save_path, TRAINING_PROGRESS_TRACKER_FILE_NAME))
         for callback in self.callbacks:
             callback.on_resume_training(True)
@@ -486,6 +500,31 @@ class Trainer:
         if resume and checkpoint.exists("best"):
             return checkpoint.weights("best", self.device)
         return copy.deepcopy(self.model.state_dict())
+
+    def _final_state(
+        self, best_state: dict[str, torch.Tensor], training_set: Dataset, validation_set: Dataset | None
+    ) -> dict[str, torch.Tensor]:
+        """The weights training ends with: the best checkpoint's, or with ``model_soup`` the soup of the kept
+        checkpoints (when there are at least two)."""
+        state_dicts = self.soup.state_dicts(self.device) if self.soup is not None else []
+        if len(state_dicts) < 2:
+            return best_state
+        if self.config.model_soup == "uniform":
+            logger.info("Uniform model soup of %d checkpoints.", len(state_dicts))
+            return uniform_soup(state_dicts)
+        has_validation = validation_set is not None and len(validation_set) > 0
+        split, dataset = ("validation", validation_set) if has_validation else ("training", training_set)
+        predictor = Predictor(self.model, self.eval_batch_size, self.device)
+
+        def cost(state: dict[str, torch.Tensor]) -> float:
+            """The watched validation metric of ``state``, negated when higher is better."""
+            self.model.load_state_dict(state)
+            metrics, _ = predictor.batch_evaluation(dataset, max_batches=self.config.eval_steps)
+            value, objective = self._watched_value({split: metrics}, split, self.config.validation_metric)
+            return value if objective == "minimize" else -value
+
+        logger.info("Greedy model soup over %d checkpoints.", len(state_dicts))
+        return greedy_soup(state_dicts, cost)
 
     def _summary_writer(self, save_path: str | None):
         if self.skip_save_log or save_path is None:
