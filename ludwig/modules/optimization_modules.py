@@ -21,20 +21,32 @@ def create_optimizer(
 
     Args:
         parameters: the tensors to optimize, or torch parameter group dicts.
-        optimizer_config: a config registered in ``optimizer_config_registry``; every field but ``type`` is passed
-            to the optimizer class as a keyword argument.
+        optimizer_config: a config registered in ``optimizer_config_registry``; its ``optimizer_kwargs`` are the
+            keyword arguments of the optimizer class.
         learning_rate: the initial learning rate (``trainer.learning_rate``, already resolved from ``auto``).
 
     Raises:
-        ImportError: the optimizer comes from bitsandbytes, which is not installed.
+        ImportError: the optimizer comes from an optional package (bitsandbytes, schedulefree) not installed.
     """
     optimizer_cls = _optimizer_class(optimizer_config)
-    kwargs = _optimizer_kwargs(optimizer_config)
+    kwargs = optimizer_config.optimizer_kwargs(learning_rate)
     if _supports_foreach(optimizer_cls):
         # torch only picks its multi-tensor ("foreach") kernels by default on CUDA; on CPU the per-tensor Python
         # loop is several times slower for models with many small parameter tensors. Same arithmetic either way.
         kwargs.setdefault("foreach", True)
-    return optimizer_cls(parameters, lr=learning_rate, **kwargs)
+    return optimizer_cls(parameters, **kwargs)
+
+
+def set_schedule_free_mode(optimizer: torch.optim.Optimizer, training: bool) -> None:
+    """Put the weights of a schedule-free optimizer where training or evaluation needs them; others are left alone.
+
+    A schedule-free optimizer (``schedulefree``) takes gradients at an interpolation of its fast iterate and its
+    running average, so the weights in the model while training are not the ones to evaluate or save: its
+    ``eval()`` swaps the average in, ``train()`` swaps the interpolation back. Both are no-ops when already there.
+    """
+    switch = getattr(optimizer, "train" if training else "eval", None)
+    if switch is not None:
+        switch()
 
 
 LEARNING_RATE_SCALING = {
@@ -66,27 +78,14 @@ def _supports_foreach(optimizer_cls: type) -> bool:
     )
 
 
-def _optimizer_kwargs(optimizer_config: BaseOptimizerConfig) -> dict[str, Any]:
-    """The keyword arguments of the optimizer class: every config field but ``type``, lists as tuples."""
-    return {
-        name: tuple(value) if isinstance(value, list) else value
-        for name, value in optimizer_config.to_dict().items()
-        if name != "type"
-    }
-
-
 def _optimizer_class(optimizer_config: BaseOptimizerConfig) -> type[torch.optim.Optimizer]:
     module_name, _, class_name = optimizer_config.optimizer_class_path.rpartition(".")
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
-        if not optimizer_config.requires_bitsandbytes:
+        if optimizer_config.optional_package is None:
             raise
-        raise ImportError(
-            f"Optimizer type {optimizer_config.type!r} needs the bitsandbytes package, which is not installed "
-            f"({e}). Install it with `pip install bitsandbytes`; it also needs a CUDA GPU. Or choose a torch "
-            "optimizer such as 'adamw'."
-        ) from e
+        raise ImportError(f"{optimizer_config.missing_package_message()} ({e})") from e
     return getattr(module, class_name)
 
 

@@ -2,8 +2,9 @@
 
 Each optimizer config is registered under its ``type`` and names the optimizer class it builds in
 ``optimizer_class_path``; every other field is passed to that class as a keyword argument of the same name (see
-:func:`ludwig.modules.optimization_modules.create_optimizer`). The bitsandbytes classes need the optional
-``bitsandbytes`` package and a CUDA GPU.
+:func:`ludwig.modules.optimization_modules.create_optimizer`) unless the config maps its fields itself
+(:meth:`BaseOptimizerConfig.optimizer_kwargs`). The bitsandbytes classes need the optional ``bitsandbytes``
+package and a CUDA GPU; ``schedule_free_adamw`` needs the optional ``schedulefree`` package.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ optimizer_config_registry: Registry = Registry("optimizer")
 
 _TORCH = "torch.optim."
 _BNB = "bitsandbytes.optim."
+
+OPTIONAL_PACKAGES = {"bitsandbytes": " (its optimizers need a CUDA GPU)", "schedulefree": ""}
+"""Packages some optimizer classes come from that Ludwig does not install, with a note for the install hint."""
 
 
 def OptimizerField() -> Any:
@@ -41,8 +45,27 @@ class BaseOptimizerConfig(su.BaseConfig):
     type: str
 
     @property
-    def requires_bitsandbytes(self) -> bool:
-        return self.optimizer_class_path.startswith(_BNB)
+    def optional_package(self) -> str | None:
+        """The optional package (one of ``OPTIONAL_PACKAGES``) the optimizer class comes from, or None."""
+        package = self.optimizer_class_path.partition(".")[0]
+        return package if package in OPTIONAL_PACKAGES else None
+
+    def missing_package_message(self) -> str:
+        """What to do when ``optional_package`` is not installed."""
+        package = self.optional_package
+        return (
+            f"trainer.optimizer.type: {self.type!r} needs the {package} package, which is not installed. Install it "
+            f"with `pip install {package}`{OPTIONAL_PACKAGES[package]}, or choose a torch optimizer such as 'adamw'."
+        )
+
+    def optimizer_kwargs(self, learning_rate: float) -> dict[str, Any]:
+        """Keyword arguments of the optimizer class: ``lr`` and every field but ``type``, lists as tuples.
+
+        Args:
+            learning_rate: ``trainer.learning_rate``, already resolved from ``auto`` and scaled.
+        """
+        fields_ = {name: tuple(v) if isinstance(v, list) else v for name, v in self.to_dict().items() if name != "type"}
+        return {"lr": learning_rate, **fields_}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -256,6 +279,87 @@ class RAdamOptimizerConfig(BaseOptimizerConfig):
     weight_decay: float = _weight_decay()
 
 
+ADAFACTOR_RELATIVE_STEP_LR = 1e-2
+"""Largest relative step size of Adafactor with ``relative_step``: the step is ``min(1e-2, 1/sqrt(t))``."""
+
+
+@optimizer_config_registry.register("adafactor")
+@su.config_class
+class AdafactorOptimizerConfig(BaseOptimizerConfig):
+    """Adafactor (``torch.optim.Adafactor``): factored second moments, so a matrix's state is a row and a column.
+
+    ``torch.optim.Adafactor`` always scales its step by the parameter's RMS and caps the relative step size at its
+    ``lr``: ``relative_step: true`` (step ``min(1e-2, 1/sqrt(t))``) passes ``lr`` 1e-2 and ignores
+    ``trainer.learning_rate``; ``relative_step: false`` passes ``lr``, or ``trainer.learning_rate`` when ``lr`` is
+    null (then capped by ``1/sqrt(t)`` only after ``1/lr**2`` steps). ``scale_parameter: false`` and
+    ``warmup_init: true`` have no torch counterpart and are rejected.
+    """
+
+    optimizer_class_path: ClassVar[str] = _TORCH + "Adafactor"
+
+    type: str = su.ProtectedString("adafactor")
+    lr: float | None = su.FloatRange(
+        None, allow_none=True, description="Step size with relative_step: false; null: trainer.learning_rate."
+    )
+    scale_parameter: bool = su.Boolean(True, description="Scale the step by the root mean square of the parameter.")
+    relative_step: bool = su.Boolean(
+        True, description="Step size min(1e-2, 1/sqrt(step)) instead of lr; lr must then be null."
+    )
+    warmup_init: bool = su.Boolean(False, description="Relative step warmup; not supported by torch's Adafactor.")
+
+    def __post_init__(self) -> None:
+        errors = {}
+        if self.relative_step and self.lr is not None:
+            errors["lr"] = [f"relative_step: true sets the step size itself; set lr: null, found {self.lr!r}."]
+        if not self.scale_parameter:
+            errors["scale_parameter"] = [
+                "torch.optim.Adafactor always scales the step by the parameter's root mean square; only true is "
+                "supported, found false."
+            ]
+        if self.warmup_init:
+            errors["warmup_init"] = [
+                "torch.optim.Adafactor has no warmup_init; only false is supported, found true. Warm up with "
+                "learning_rate_scheduler.warmup_fraction instead."
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+    def optimizer_kwargs(self, learning_rate: float) -> dict[str, Any]:
+        if self.relative_step:
+            return {"lr": ADAFACTOR_RELATIVE_STEP_LR}
+        return {"lr": learning_rate if self.lr is None else self.lr}
+
+
+@optimizer_config_registry.register("muon")
+@su.config_class
+class MuonOptimizerConfig(BaseOptimizerConfig):
+    """Muon: momentum updates orthogonalized by Newton-Schulz iterations.
+
+    ``torch.optim.Muon`` updates the 2-D weights; every other parameter (biases, norms, >2-D kernels) takes the same
+    momentum update without the orthogonalization (see :mod:`ludwig.modules.muon`).
+    """
+
+    optimizer_class_path: ClassVar[str] = "ludwig.modules.muon.MuonWithMomentumSGD"
+
+    type: str = su.ProtectedString("muon")
+    momentum: float = su.FloatRange(0.95, description="Momentum factor applied before the orthogonalization.")
+    nesterov: bool = su.Boolean(True, description="Use Nesterov momentum.")
+
+
+@optimizer_config_registry.register("schedule_free_adamw")
+@su.config_class
+class ScheduleFreeAdamWOptimizerConfig(BaseOptimizerConfig):
+    """Schedule-free AdamW (package ``schedulefree``): no learning rate decay needed; evaluation and the saved model
+    use the average of the iterates."""
+
+    optimizer_class_path: ClassVar[str] = "schedulefree.AdamWScheduleFree"
+
+    type: str = su.ProtectedString("schedule_free_adamw")
+    betas: list[float] = _betas()
+    weight_decay: float = _weight_decay()
+    warmup_steps: int = su.NonNegativeInteger(0, description="Steps of linear warmup built into the optimizer.")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # bitsandbytes optimizers (8-bit and paged state; CUDA only).
 
@@ -460,16 +564,12 @@ class PagedLion8BitOptimizerConfig(LionOptimizerConfig):
 
 
 @register_training_check
-def check_bitsandbytes_installed(config) -> list[str]:
-    """A bitsandbytes optimizer needs the package: say so before training, before any data is preprocessed."""
+def check_optimizer_package_installed(config) -> list[str]:
+    """An optimizer from an optional package needs it: say so before training, before any data is preprocessed."""
     optimizer = getattr(config.trainer, "optimizer", None)
-    if optimizer is None or not optimizer.requires_bitsandbytes or importlib.util.find_spec("bitsandbytes"):
+    if optimizer is None or optimizer.optional_package is None or importlib.util.find_spec(optimizer.optional_package):
         return []
-    return [
-        f"trainer.optimizer.type: {optimizer.type!r} is a bitsandbytes optimizer and bitsandbytes is not installed. "
-        "Install it with `pip install bitsandbytes` (its optimizers need a CUDA GPU), or choose a torch optimizer "
-        "such as 'adamw'."
-    ]
+    return [optimizer.missing_package_message()]
 
 
 # ---------------------------------------------------------------------------------------------------------

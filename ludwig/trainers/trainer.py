@@ -23,7 +23,12 @@ from ludwig.models.ecd import ECD
 from ludwig.models.predictor import Predictor
 from ludwig.modules.lr_scheduler import LRScheduler
 from ludwig.modules.metric_modules import get_metric_objective
-from ludwig.modules.optimization_modules import clip_gradients, create_optimizer, scaled_learning_rate
+from ludwig.modules.optimization_modules import (
+    clip_gradients,
+    create_optimizer,
+    scaled_learning_rate,
+    set_schedule_free_mode,
+)
 from ludwig.trainers.bucketing import bucketing_lengths
 from ludwig.trainers.checkpoint import Checkpoint
 from ludwig.trainers.model_soup import SoupIngredients, greedy_soup, uniform_soup
@@ -226,6 +231,9 @@ class Trainer:
                 for callback in self.callbacks:
                     callback.on_batch_end(self, tracker, save_path)
                 if tracker.steps % steps_per_checkpoint == 0 or tracker.steps >= total_steps:
+                    # A schedule-free optimizer trains at an interpolation of its iterates, but the weights to
+                    # evaluate, keep as best and checkpoint are its average: swap them in until the next step.
+                    set_schedule_free_mode(self.optimizer, training=False)
                     at_epoch_end = tracker.steps - epoch_start_steps >= steps_per_epoch
                     if at_epoch_end:
                         tracker.epoch += 1
@@ -259,6 +267,7 @@ class Trainer:
             if any(callback.should_early_stop(self, tracker, True) for callback in self.callbacks):
                 should_stop = True
         progress.close()
+        set_schedule_free_mode(self.optimizer, training=False)  # end with the averaged weights
         if profiler is not None:
             profiler.stop()
         logger.info(
@@ -286,6 +295,8 @@ class Trainer:
     def _train_step(
         self, batch: dict[str, torch.Tensor], step: int, scaler: torch.amp.GradScaler | None
     ) -> tuple[dict[str, torch.Tensor], int]:
+        # Gradients of a schedule-free optimizer are taken at its training weights (swapped out to evaluate).
+        set_schedule_free_mode(self.optimizer, training=True)
         if self.uses_closure:
             return self._train_step_with_closure(batch)
         accumulation = self.gradient_accumulation_steps

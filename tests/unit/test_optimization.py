@@ -44,6 +44,8 @@ BITSANDBYTES_OPTIMIZERS = [
     "paged_lion",
     "paged_lion_8bit",
 ]
+# Tested in test_schedules_optimizers.py.
+OTHER_OPTIMIZERS = ["adafactor", "muon", "schedule_free_adamw"]
 HAS_BITSANDBYTES = importlib.util.find_spec("bitsandbytes") is not None
 
 
@@ -89,7 +91,7 @@ def _weights(model: torch.nn.Module) -> torch.Tensor:
 
 
 def test_registry_holds_every_optimizer_of_the_spec():
-    assert set(optimizer_config_registry) == set(TORCH_OPTIMIZERS + BITSANDBYTES_OPTIMIZERS)
+    assert set(optimizer_config_registry) == set(TORCH_OPTIMIZERS + BITSANDBYTES_OPTIMIZERS + OTHER_OPTIMIZERS)
 
 
 @pytest.mark.parametrize("name", TORCH_OPTIMIZERS)
@@ -411,6 +413,16 @@ def test_scheduler_config_defaults():
         "t_0": None,
         "t_mult": 1,
         "eta_min": 0.0,
+        "max_lr": None,
+        "pct_start": 0.3,
+        "div_factor": 25.0,
+        "final_div_factor": 10000.0,
+        "inverse_sqrt_warmup_steps": 4000,
+        "polynomial_power": 1.0,
+        "polynomial_end_lr": 0.0,
+        "wsd_warmup_fraction": 0.1,
+        "wsd_stable_fraction": 0.8,
+        "wsd_decay_fraction": 0.1,
     }
 
 
