@@ -80,7 +80,7 @@ def first_batch(dataset: Dataset, size: int = 5) -> dict[str, torch.Tensor]:
 
 @pytest.fixture(scope="module")
 def full_model():
-    return build()
+    return build(combiner={"type": "concat"})
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -115,6 +115,19 @@ def test_combiner_concatenates_the_encoder_outputs(full_model):
     assert model.combiner.output_size == sum(encoder_sizes)
     for name in ("num_out", "cat_out", "bin_out", "vec_out"):
         assert model.output_feature(name).fc_stack.input_size == model.combiner.output_size
+
+
+def test_default_combiner_follows_ludwig_0_17():
+    """No combiner section: ft_transformer from three input features on, concat below; an explicit section wins."""
+    three = [{"name": n, "type": "number"} for n in ("a", "b", "c")]
+    output = [{"name": "y", "type": "binary"}]
+    assert ModelConfig.from_dict({"input_features": three, "output_features": output}).combiner.type == "ft_transformer"
+    assert ModelConfig.from_dict({"input_features": three[:2], "output_features": output}).combiner.type == "concat"
+    explicit = {"input_features": three, "output_features": output, "combiner": {"type": "concat"}}
+    rendered = ModelConfig.from_dict(explicit)
+    assert rendered.combiner.type == "concat"
+    # The rendered (and saved) config records the combiner, so a reload builds the same model.
+    assert ModelConfig.from_dict(ModelConfig.from_dict({"input_features": three, "output_features": output}).to_dict()).combiner.type == "ft_transformer"
 
 
 def test_train_loss_is_the_weighted_sum_of_the_feature_losses():
