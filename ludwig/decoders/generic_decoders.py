@@ -1,7 +1,8 @@
-"""Decoders for the tabular output types: regressor, classifier, projector.
+"""Decoders for the tabular output types: regressor, classifier, mlp_classifier, projector.
 
-The ``fc_`` stack of a decoder config is run by the output feature (so dependent outputs can read its hidden
-state); the decoder is the final projection to logits.
+The fully connected stack of a decoder config (``fc_``-prefixed keys; for ``mlp_classifier`` its hidden layers)
+is run by the output feature, so dependent outputs can read its hidden state; the decoder is the final projection
+to logits.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class ProjectionDecoder(nn.Module):
         return self.projection(hidden)
 
 
+@decoder_registry.register("mlp_classifier", [BINARY])
 @decoder_registry.register("regressor", [BINARY, NUMBER])
 class Regressor(ProjectionDecoder):
     """One value per row: a regression prediction or a binary logit."""
@@ -40,6 +42,7 @@ class Regressor(ProjectionDecoder):
         return super().forward(hidden).squeeze(-1)
 
 
+@decoder_registry.register("mlp_classifier", [CATEGORY])
 @decoder_registry.register("classifier", [CATEGORY, SET])
 class Classifier(ProjectionDecoder):
     """One logit per class (per vocabulary element for sets)."""

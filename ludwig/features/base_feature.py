@@ -158,9 +158,9 @@ class OutputFeature(nn.Module):
         if reduce_dependencies in ("attention", "concat"):
             reduce_dependencies = None  # rejected in _reduce_dependency if a sequence dependency shows up
         self.dependency_reducer = SequenceReducer(reduce_dependencies)
-        self.fc_stack = fc_stack_from_config(input_size, decoder_config, prefix="fc_")
+        self.fc_stack = fc_stack_from_config(input_size, decoder_config, prefix=decoder_config.fc_prefix)
         decoder_cls = decoder_registry.for_type(config.type)[decoder_config.type]
-        self.decoder_obj = decoder_cls(decoder_config, self.fc_stack.output_size, metadata)
+        self.decoder_obj = decoder_cls(decoder_config, self.fc_stack.output_size, self.decoder_metadata(metadata))
         self.loss_fn = build_loss(self.loss_config(config, metadata))
         self.loss_weight = config.loss.weight
         self.metric_classes = get_metric_classes(config.type)
@@ -170,6 +170,10 @@ class OutputFeature(nn.Module):
     @property
     def hidden_size(self) -> int:
         return self.fc_stack.output_size
+
+    def decoder_metadata(self, metadata: dict[str, Any]) -> dict[str, Any]:
+        """The metadata the decoder is built from (types override to change the number of logits)."""
+        return metadata
 
     def loss_config(self, config, metadata: dict[str, Any]):
         """The loss section as the loss module needs it (types override to resolve labels to indices)."""

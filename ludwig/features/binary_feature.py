@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 
 from ludwig.constants import BINARY, LOGITS, PREDICTIONS, PROBABILITIES, PROBABILITY
 from ludwig.error import InputDataError
@@ -146,6 +147,10 @@ class BinaryOutputFeature(OutputFeature):
     def predictions(self, logits: torch.Tensor) -> dict[str, torch.Tensor]:
         probabilities = torch.sigmoid(logits / self.temperature)
         return {PREDICTIONS: probabilities >= self.config.threshold, PROBABILITIES: probabilities, LOGITS: logits}
+
+    def negative_log_likelihood(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Mean ``-log P(target)`` under the probabilities ``sigmoid(logits)`` (what calibration minimises)."""
+        return F.binary_cross_entropy_with_logits(logits, self.target_tensor(targets))
 
     def target_tensor(self, targets: torch.Tensor) -> torch.Tensor:
         return targets.to(torch.float32)

@@ -8,12 +8,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 
 from ludwig.constants import CATEGORY, LOGITS, PREDICTIONS, PROBABILITIES, PROBABILITY, UNKNOWN_SYMBOL
 from ludwig.error import InputDataError
 from ludwig.features.base_feature import BaseFeatureMixin, InputFeature, OutputFeature, loss_with_class_weights
 from ludwig.features.feature_registries import register_feature
 from ludwig.features.value_checks import fits_int64
+from ludwig.modules.corn import corn_negative_log_likelihood, corn_predictions
 from ludwig.utils.metrics_utils import ConfusionMatrix
 from ludwig.utils.tokenizers import lowercase_strings
 
@@ -96,7 +98,9 @@ class CategoryFeatureMixin(BaseFeatureMixin):
         if PROBABILITIES in outputs:
             probabilities = outputs[PROBABILITIES].astype(np.float64)
             columns[f"{name}_{PROBABILITIES}"] = list(probabilities)
-            columns[f"{name}_{PROBABILITY}"] = probabilities.max(axis=1)
+            # The predicted class's probability: the largest one, except for ordinal (corn) outputs.
+            chosen = outputs[PREDICTIONS].astype(np.int64)
+            columns[f"{name}_{PROBABILITY}"] = probabilities[np.arange(len(chosen)), chosen]
             for i, label in enumerate(vocab):
                 columns[f"{name}_{PROBABILITIES}_{label}"] = probabilities[:, i]
         return columns
@@ -121,9 +125,28 @@ class CategoryInputFeature(InputFeature):
 
 
 class CategoryOutputFeature(OutputFeature):
+    """Softmax over one logit per class; with the ``corn`` loss, ordinal: one logit per boundary between
+    neighbouring classes (see :mod:`ludwig.modules.corn`)."""
+
     def __init__(self, config, metadata: dict[str, Any], input_size: int):
         super().__init__(config, metadata, input_size)
         self.register_buffer("temperature", torch.ones(()))  # fitted when calibration is on
+        if self.ordinal and not config.preprocessing.vocab:
+            logger.warning(
+                'Category "%s" uses the corn loss, which orders the classes as the vocabulary does: by frequency '
+                "unless preprocessing.vocab lists them. Set preprocessing.vocab to the classes in order.",
+                config.name,
+            )
+
+    @property
+    def ordinal(self) -> bool:
+        """Whether the classes are ordered and the logits are CORN boundary logits."""
+        return self.config.loss.type == "corn"
+
+    def decoder_metadata(self, metadata: dict[str, Any]) -> dict[str, Any]:
+        if self.ordinal:
+            return {**metadata, "vocab_size": metadata["vocab_size"] - 1}
+        return metadata
 
     def loss_config(self, config, metadata: dict[str, Any]):
         return loss_with_class_weights(config, metadata, "classes")
@@ -136,8 +159,19 @@ class CategoryOutputFeature(OutputFeature):
         return spec
 
     def predictions(self, logits: torch.Tensor) -> dict[str, torch.Tensor]:
-        probabilities = torch.softmax(logits / self.temperature, dim=-1)
-        return {PREDICTIONS: probabilities.argmax(dim=-1), PROBABILITIES: probabilities, LOGITS: logits}
+        if self.ordinal:
+            predictions, probabilities = corn_predictions(logits / self.temperature)
+        else:
+            probabilities = torch.softmax(logits / self.temperature, dim=-1)
+            predictions = probabilities.argmax(dim=-1)
+        return {PREDICTIONS: predictions, PROBABILITIES: probabilities, LOGITS: logits}
+
+    def negative_log_likelihood(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Mean ``-log P(target)`` under the class distribution of ``logits`` (what calibration minimises)."""
+        targets = self.target_tensor(targets)
+        if self.ordinal:
+            return corn_negative_log_likelihood(logits, targets)
+        return F.cross_entropy(logits, targets)
 
     def target_tensor(self, targets: torch.Tensor) -> torch.Tensor:
         return targets.long()

@@ -3,18 +3,20 @@
 After training, one temperature per calibrated output feature is fitted on the validation set by minimising
 the negative log likelihood of ``logits / T``. It is stored in the output feature's ``temperature`` buffer, so it
 is saved with the weights and applied to every later prediction. Accuracy is unchanged (T > 0 keeps the
-ranking); probabilities become better calibrated.
+ranking; for ``corn`` outputs, whose class is the median, a row near a boundary can move); probabilities become
+better calibrated. Each feature supplies the negative log likelihood of its distribution.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 
 import torch
-from torch.nn import functional as F
+from torch import Tensor
 
-from ludwig.constants import BINARY, LOGITS
+from ludwig.constants import LOGITS
 from ludwig.data.dataset import Batcher, Dataset
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ def calibrate(model, validation_set: Dataset | None, batch_size: int, device: to
                 logits[feature.name].append(outputs[feature.name][LOGITS].float().cpu())
     for feature in features:
         targets = torch.from_numpy(validation_set.columns[feature.proc_column])
-        temperature = fit_temperature(torch.cat(logits[feature.name]), targets, feature.config.type == BINARY)
+        temperature = fit_temperature(torch.cat(logits[feature.name]), targets, feature.negative_log_likelihood)
         feature.temperature.fill_(temperature)
         logger.info("Calibrated %s: temperature %.3f.", feature.name, temperature)
 
@@ -45,8 +47,10 @@ def calibrate(model, validation_set: Dataset | None, batch_size: int, device: to
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 20.0
 
 
-def fit_temperature(logits: torch.Tensor, targets: torch.Tensor, binary: bool) -> float:
-    """The temperature in [0.05, 20] minimising the NLL of ``logits / T`` against ``targets``.
+def fit_temperature(
+    logits: torch.Tensor, targets: torch.Tensor, negative_log_likelihood: Callable[[Tensor, Tensor], Tensor]
+) -> float:
+    """The temperature in [0.05, 20] minimising ``negative_log_likelihood(logits / T, targets)``.
 
     The bounds keep a perfectly separated validation set (where the NLL keeps falling as T -> 0) from producing
     a degenerate, infinitely confident model.
@@ -57,11 +61,7 @@ def fit_temperature(logits: torch.Tensor, targets: torch.Tensor, binary: bool) -
 
     def nll() -> torch.Tensor:
         optimizer.zero_grad()
-        scaled = logits / log_t.clamp(*bounds).exp()
-        if binary:
-            loss = F.binary_cross_entropy_with_logits(scaled, targets.float())
-        else:
-            loss = F.cross_entropy(scaled, targets.long())
+        loss = negative_log_likelihood(logits / log_t.clamp(*bounds).exp(), targets)
         loss.backward()
         return loss
 

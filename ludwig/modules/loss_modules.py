@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ludwig.modules.corn import corn_loss
+from ludwig.modules.sparse_activations import entmax15, sparsemax
 from ludwig.utils.registry import Registry
 
 loss_registry: Registry[type[nn.Module]] = Registry("loss")
@@ -34,6 +36,11 @@ def relative_errors(preds: Tensor, target: Tensor) -> Tensor:
     return (target - preds) / target.abs().clamp_min(PERCENTAGE_EPSILON)
 
 
+def entropy(probabilities: Tensor) -> Tensor:
+    """Entropy (N,) of each row of class probabilities (N, C), with ``0 * log 0`` taken as 0."""
+    return -(probabilities * torch.log(probabilities.clamp_min(1e-10))).sum(dim=-1)
+
+
 def mean_confidence_penalty(probabilities: Tensor) -> Tensor:
     """Mean over rows of ``(log C - H(p)) / log C``: 0 for uniform predictions, 1 for one-hot ones.
 
@@ -41,8 +48,7 @@ def mean_confidence_penalty(probabilities: Tensor) -> Tensor:
         probabilities: (N, C) rows of class probabilities.
     """
     max_entropy = math.log(probabilities.shape[-1])
-    entropy = -(probabilities * torch.log(probabilities.clamp_min(1e-10))).sum(dim=-1)
-    return ((max_entropy - entropy) / max_entropy).mean()
+    return ((max_entropy - entropy(probabilities)) / max_entropy).mean()
 
 
 class _LossModule(nn.Module):
@@ -285,3 +291,132 @@ class SigmoidCrossEntropyLoss(_LossModule):
     def forward(self, preds: Tensor, target: Tensor) -> Tensor:
         pos_weight = None if self.pos_weight is None else self.pos_weight.to(preds.dtype)
         return F.binary_cross_entropy_with_logits(preds, target.to(preds.dtype), pos_weight=pos_weight)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Further classification losses over logits: (N,) for binary outputs, (N, C) for category outputs.
+
+
+def class_logits(preds: Tensor) -> Tensor:
+    """(N, C) class logits: category logits unchanged, a binary logit z (N,) as (0, z), whose softmax is
+    (1 - sigmoid(z), sigmoid(z))."""
+    if preds.dim() == 1:
+        return torch.stack([torch.zeros_like(preds), preds], dim=-1)
+    return preds
+
+
+def row_cross_entropy(preds: Tensor, target: Tensor) -> Tensor:
+    """Cross entropy (N,) of each row: ``-log p_t``, p_t the predicted probability of the target class."""
+    return F.cross_entropy(class_logits(preds), target.long(), reduction="none")
+
+
+def masked_mean(values: Tensor, mask: Tensor) -> Tensor:
+    """Mean of ``values`` (N,) over the rows where ``mask`` is true; 0 when there are none."""
+    mask = mask.to(values.dtype)
+    return (values * mask).sum() / mask.sum().clamp_min(1)
+
+
+@loss_registry.register("focal_loss")
+class FocalLoss(_LossModule):
+    """Mean over rows of ``alpha_t * (1 - p_t) ** gamma * (-log p_t)``.
+
+    For binary outputs ``alpha_t`` is ``alpha`` on positive rows and ``1 - alpha`` on negative ones; category
+    outputs use ``alpha_t = 1``.
+    """
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        nll = row_cross_entropy(preds, target)
+        loss = (1 - torch.exp(-nll)) ** self.config.gamma * nll
+        if preds.dim() == 1:
+            positive = target.to(preds.dtype)
+            loss = loss * (self.config.alpha * positive + (1 - self.config.alpha) * (1 - positive))
+        return loss.mean()
+
+
+@loss_registry.register("poly_loss")
+class PolyLoss(_LossModule):
+    """Mean over rows of ``-log p_t + epsilon * (1 - p_t)``."""
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        nll = row_cross_entropy(preds, target)
+        return (nll + self.config.epsilon * (1 - torch.exp(-nll))).mean()
+
+
+@loss_registry.register("entropic_open_set")
+class EntropicOpenSetLoss(_LossModule):
+    """Mean cross entropy of the known rows plus the mean negative entropy of the background rows (the rows of
+    class ``background_class``), which is lowest for a uniform prediction. Each mean is 0 without rows."""
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        logits, target = class_logits(preds), target.long()
+        background = self.config.background_class
+        unknown = target == background if background is not None else torch.zeros_like(target, dtype=torch.bool)
+        return self.known_loss(logits, target, ~unknown) + self.unknown_loss(logits, unknown)
+
+    def known_loss(self, logits: Tensor, target: Tensor, known: Tensor) -> Tensor:
+        return masked_mean(F.cross_entropy(logits, target, reduction="none"), known)
+
+    def unknown_loss(self, logits: Tensor, unknown: Tensor) -> Tensor:
+        return masked_mean(-entropy(torch.softmax(logits, dim=-1)), unknown)
+
+
+@loss_registry.register("objectosphere")
+class ObjectosphereLoss(EntropicOpenSetLoss):
+    """The entropic open-set loss plus, over known rows, the mean of ``max(xi - |z|, 0) ** 2`` and, over
+    background rows, ``zeta`` times the mean of ``|z| ** 2`` (|z| the L2 norm of a row's class logits)."""
+
+    def known_loss(self, logits: Tensor, target: Tensor, known: Tensor) -> Tensor:
+        shortfall = (self.config.xi - logits.norm(dim=-1)).clamp_min(0).square()
+        return super().known_loss(logits, target, known) + masked_mean(shortfall, known)
+
+    def unknown_loss(self, logits: Tensor, unknown: Tensor) -> Tensor:
+        magnitude = logits.square().sum(dim=-1)
+        return super().unknown_loss(logits, unknown) + self.config.zeta * masked_mean(magnitude, unknown)
+
+
+class _SparseProjectionLoss(_LossModule):
+    """Mean over rows of the Fenchel-Young loss ``omega(p) + <p, z> - z_t`` of a sparse projection
+    ``p = project(z)``, whose gradient is ``p - onehot(t)``; ``omega`` is 0 for one-hot p."""
+
+    def project(self, logits: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def omega(self, probabilities: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        target = target.long().unsqueeze(-1)
+        # p maximises <p, z> + omega(p), so holding it fixed leaves the gradient p - onehot(t).
+        probabilities = self.project(preds).detach()
+        loss = self.omega(probabilities) + (probabilities * preds).sum(dim=-1) - preds.gather(-1, target).squeeze(-1)
+        return loss.mean()
+
+
+@loss_registry.register("sparsemax_loss")
+class SparsemaxLoss(_SparseProjectionLoss):
+    """Fenchel-Young loss of sparsemax: ``omega(p) = (1 - sum p^2) / 2``."""
+
+    def project(self, logits: Tensor) -> Tensor:
+        return sparsemax(logits)
+
+    def omega(self, probabilities: Tensor) -> Tensor:
+        return (1 - probabilities.square().sum(dim=-1)) / 2
+
+
+@loss_registry.register("entmax15_loss")
+class Entmax15Loss(_SparseProjectionLoss):
+    """Fenchel-Young loss of 1.5-entmax: ``omega(p) = (1 - sum p^1.5) / 0.75``."""
+
+    def project(self, logits: Tensor) -> Tensor:
+        return entmax15(logits)
+
+    def omega(self, probabilities: Tensor) -> Tensor:
+        return (1 - probabilities.pow(1.5).sum(dim=-1)) / 0.75
+
+
+@loss_registry.register("corn")
+class CORNLoss(_LossModule):
+    """:func:`ludwig.modules.corn.corn_loss` of the K - 1 boundary logits (N, K - 1) against classes (N,)."""
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        return corn_loss(preds, target)

@@ -56,7 +56,9 @@ class CategoryPostprocessor(nn.Module):
         indices, probabilities = predictions[0], predictions[1].to(torch.float64)
         index_list: list[int] = indices.tolist()
         labels: list[str] = [self.idx2str[i] for i in index_list]
-        return {"predictions": labels, "probabilities": probabilities, "probability": probabilities.max(dim=1).values}
+        # The predicted class's probability (not always the largest: corn outputs predict the median class).
+        probability = probabilities.gather(1, indices.long().unsqueeze(1)).squeeze(1)
+        return {"predictions": labels, "probabilities": probabilities, "probability": probability}
 
 
 class VectorPostprocessor(nn.Module):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from ludwig.constants import BINARY, CATEGORY, NUMBER, SEQUENCE, SET, TEXT, TIMESERIES, VECTOR
 from ludwig.schema import utils as su
-from ludwig.schema.common_fields import ACTIVATIONS, INITIALIZERS, FCStackConfig
+from ludwig.schema.common_fields import ACTIVATIONS, INITIALIZERS, CombinerFCConfig, FCStackConfig
 from ludwig.utils.registry import TypedRegistry
 
 decoder_config_registry: TypedRegistry = TypedRegistry("decoder")
@@ -32,6 +34,9 @@ def DecoderField(feature_type: str) -> su.BaseConfig:
 
 @su.config_class
 class _ProjectionConfig(FCStackConfig):
+    # Prefix of the keys configuring the layers of the fully connected stack the output feature runs.
+    fc_prefix: ClassVar[str] = "fc_"
+
     use_bias: bool = su.Boolean(True, description="Whether the output projection uses a bias.")
     weights_initializer: str = su.StringOptions(
         INITIALIZERS, "xavier_uniform", description="Initializer of the output projection."
@@ -67,4 +72,21 @@ class ProjectorConfig(_ProjectionConfig):
     multiplier: float = su.Float(1.0, description="Factor the activated output is multiplied by.")
     clip: list | None = su.List(
         default=None, allow_none=True, description="[min, max] bounds the predicted values are clipped to."
+    )
+
+
+@decoder_config_registry.register("mlp_classifier", [BINARY, CATEGORY])
+@su.config_class
+class MLPClassifierConfig(CombinerFCConfig):
+    """``num_fc_layers`` hidden layers of ``output_size`` units, then a linear projection to the logits (one for
+    binary outputs, one per class for category outputs). ``use_bias`` and the initializers apply to the
+    projection too; ``fc_layers`` can override the hidden layers one by one."""
+
+    fc_prefix: ClassVar[str] = ""
+
+    type: str = su.ProtectedString("mlp_classifier")
+    num_fc_layers: int = su.NonNegativeInteger(
+        1,
+        description="Number of hidden layers before the projection; 0 makes this a plain linear classifier.",
+        max=su.MAX_LAYERS,
     )

@@ -237,3 +237,96 @@ class SigmoidCrossEntropyLossConfig(su.BaseConfig):
         description="Weight of the positive (present) case of each element: a list ordered by vocabulary index "
         "or a mapping {element: weight}; elements left out of a mapping weigh 1.",
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Further classification losses. Binary outputs give them the two-class logits (0, z) of their logit z.
+
+
+@loss_config_registry.register("focal_loss", [BINARY, CATEGORY])
+@su.config_class
+class FocalLossConfig(su.BaseConfig):
+    """Cross entropy scaled by ``(1 - p_t) ** gamma``, so well-classified rows count less."""
+
+    type: str = su.ProtectedString("focal_loss")
+    weight: float = _weight_field()
+    alpha: float = su.FloatRange(
+        0.25,
+        description="Binary outputs: weight of the positive rows (negative rows weigh 1 - alpha); "
+        "category outputs ignore it.",
+    )
+    gamma: float = su.NonNegativeFloat(
+        2.0, description="Focusing exponent; 0 gives plain cross entropy (times alpha for binary outputs)."
+    )
+
+
+def _background_class_field() -> Any:
+    return su.Integer(
+        None,
+        min=0,
+        allow_none=True,
+        description="Index of the class holding unknown / background rows (for binary outputs 0 is false, "
+        "1 true); those rows are pushed towards a uniform prediction. None treats every row as known.",
+    )
+
+
+@loss_config_registry.register("entropic_open_set", [BINARY, CATEGORY])
+@su.config_class
+class EntropicOpenSetLossConfig(su.BaseConfig):
+    """Cross entropy on known rows plus negative entropy on background rows (Dhamija et al., 2018)."""
+
+    type: str = su.ProtectedString("entropic_open_set")
+    weight: float = _weight_field()
+    background_class: int | None = _background_class_field()
+
+
+@loss_config_registry.register("objectosphere", [BINARY, CATEGORY])
+@su.config_class
+class ObjectosphereLossConfig(EntropicOpenSetLossConfig):
+    """The entropic open-set loss plus logit-norm terms: known rows are pushed to a norm of at least ``xi``,
+    background rows towards norm 0 (Dhamija et al., 2018)."""
+
+    type: str = su.ProtectedString("objectosphere")
+    xi: float = su.NonNegativeFloat(
+        10.0, description="Smallest logit L2 norm wanted for known rows; (xi - norm)^2 is added below it."
+    )
+    zeta: float = su.NonNegativeFloat(0.1, description="Weight of the squared logit norm of background rows.")
+
+
+@loss_config_registry.register("poly_loss", [CATEGORY])
+@su.config_class
+class PolyLossConfig(su.BaseConfig):
+    """Cross entropy plus ``epsilon * (1 - p_t)`` (Poly-1, Leng et al., 2022)."""
+
+    type: str = su.ProtectedString("poly_loss")
+    weight: float = _weight_field()
+    epsilon: float = su.NonNegativeFloat(1.0, description="Weight of the (1 - p_t) term; 0 gives plain cross entropy.")
+
+
+@loss_config_registry.register("sparsemax_loss", [CATEGORY])
+@su.config_class
+class SparsemaxLossConfig(su.BaseConfig):
+    """The loss whose gradient is ``sparsemax(logits) - onehot(target)`` (Martins & Astudillo, 2016)."""
+
+    type: str = su.ProtectedString("sparsemax_loss")
+    weight: float = _weight_field()
+
+
+@loss_config_registry.register("entmax15_loss", [CATEGORY])
+@su.config_class
+class Entmax15LossConfig(su.BaseConfig):
+    """The loss whose gradient is ``entmax15(logits) - onehot(target)`` (Peters et al., 2019)."""
+
+    type: str = su.ProtectedString("entmax15_loss")
+    weight: float = _weight_field()
+
+
+@loss_config_registry.register("corn", [CATEGORY])
+@su.config_class
+class CORNLossConfig(su.BaseConfig):
+    """Conditional ordinal regression (Shi, Cao & Raschka, 2021): the classes are ordered by vocabulary index
+    (list them in order in ``preprocessing.vocab``), the decoder gives one logit per boundary between
+    neighbouring classes, and the predicted class is the median of the predicted distribution."""
+
+    type: str = su.ProtectedString("corn")
+    weight: float = _weight_field()
