@@ -110,11 +110,23 @@ def category_data(generator) -> dict[str, torch.Tensor]:
     return {"target": target, PROBABILITIES: probabilities, PREDICTIONS: probabilities.argmax(dim=-1)}
 
 
-def test_category_accuracy_and_micro_accuracy(category_data):
-    expected = skm.accuracy_score(category_data["target"], category_data[PREDICTIONS])
-    for name in ("accuracy", "accuracy_micro"):
-        instance = metric(CATEGORY, name)
-        assert evaluate(instance, category_data[PREDICTIONS], category_data["target"], batches=3) == expected
+def test_category_accuracy_is_macro_and_accuracy_micro_is_micro(category_data):
+    """Ludwig 0.17 reports torchmetrics' MulticlassAccuracy default (macro: the mean per-class recall) as
+    `accuracy`, and the fraction of correct rows as `accuracy_micro`."""
+    target, predictions = category_data["target"], category_data[PREDICTIONS]
+    macro = evaluate(metric(CATEGORY, "accuracy"), predictions, target, batches=3)
+    assert macro == pytest.approx(skm.balanced_accuracy_score(target, predictions))
+    assert macro != pytest.approx(skm.accuracy_score(target, predictions))
+    micro = evaluate(metric(CATEGORY, "accuracy_micro"), predictions, target, batches=3)
+    assert micro == skm.accuracy_score(target, predictions)
+
+
+def test_macro_accuracy_counts_a_class_that_is_only_predicted_with_recall_zero():
+    # Class 2 never is a target but is predicted once: torchmetrics counts it (recall 0); class 3 is absent.
+    instance = metric(CATEGORY, "accuracy")
+    instance.update(torch.tensor([0, 1, 2, 1]), torch.tensor([0, 1, 1, 1]))
+    assert instance.compute() == pytest.approx((1.0 + 2 / 3 + 0.0) / 3)
+    assert metric(BINARY, "accuracy").__class__.__name__ == "Accuracy"
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])
