@@ -244,11 +244,11 @@ def test_lbfgs_line_search_options():
     assert "'armijo'" in error.value.messages["line_search_fn"][0]
 
 
-# A config naming a bitsandbytes optimizer is validated in a fresh interpreter where bitsandbytes cannot be
-# imported (whether or not it is installed here); the check must not import torch either.
-_VALIDATE_WITHOUT_BITSANDBYTES = """
+# A config naming an optimizer from an optional package is validated in a fresh interpreter where that package
+# cannot be imported (whether or not it is installed here); the check must not import torch either.
+_VALIDATE_WITHOUT_PACKAGE = """
 import json, sys
-sys.modules["bitsandbytes"] = None
+sys.modules[sys.argv[2]] = None
 from ludwig.error import ConfigValidationError
 from ludwig.schema.model_config import ModelConfig
 config = {
@@ -266,9 +266,9 @@ print(json.dumps({"errors": errors, "torch_imported": "torch" in sys.modules}))
 """
 
 
-def _validate_without_bitsandbytes(optimizer_type: str) -> dict:
+def _validate_without(optimizer_type: str, package: str = "bitsandbytes") -> dict:
     result = subprocess.run(
-        [sys.executable, "-c", _VALIDATE_WITHOUT_BITSANDBYTES, optimizer_type],
+        [sys.executable, "-c", _VALIDATE_WITHOUT_PACKAGE, optimizer_type, package],
         capture_output=True,
         text=True,
         check=True,
@@ -278,7 +278,7 @@ def _validate_without_bitsandbytes(optimizer_type: str) -> dict:
 
 @pytest.mark.parametrize("name", ["adam_8bit", "paged_adamw_8bit", "lion"])
 def test_bitsandbytes_optimizer_without_the_package_is_a_config_error(name):
-    result = _validate_without_bitsandbytes(name)
+    result = _validate_without(name)
     assert not result["torch_imported"]
     assert len(result["errors"]) == 1
     error = result["errors"][0]
@@ -288,7 +288,16 @@ def test_bitsandbytes_optimizer_without_the_package_is_a_config_error(name):
 
 
 def test_torch_optimizer_needs_no_bitsandbytes():
-    assert _validate_without_bitsandbytes("adamw") == {"errors": [], "torch_imported": False}
+    assert _validate_without("adamw") == {"errors": [], "torch_imported": False}
+
+
+def test_schedule_free_adamw_without_schedulefree_is_a_config_error():
+    result = _validate_without("schedule_free_adamw", package="schedulefree")
+    assert not result["torch_imported"]
+    assert result["errors"] == [
+        "trainer.optimizer.type: 'schedule_free_adamw' needs the schedulefree package, which is not installed. "
+        "Install it with `pip install schedulefree`, or choose a torch optimizer such as 'adamw'."
+    ]
 
 
 @pytest.mark.parametrize(
