@@ -130,8 +130,14 @@ def num_warmup_steps(config: LRSchedulerConfig, steps_per_checkpoint: int, total
     return math.ceil(round(max(by_evaluations, by_fraction), 6))
 
 
-def _base_lr(config: LRSchedulerConfig, param_group: dict[str, Any]) -> float:
-    """The learning rate the schedule scales: ``max_lr`` for ``one_cycle`` when set, else the param group's."""
+def _base_lr(config: LRSchedulerConfig, param_group: dict[str, Any]) -> float | None:
+    """The learning rate the schedule scales: ``max_lr`` for ``one_cycle`` when set, else the param group's.
+
+    None for a group without a learning rate: its optimizer sets the step size itself (Adafactor's
+    ``relative_step``), so the schedule leaves it alone.
+    """
+    if param_group["lr"] is None:
+        return None
     if config.decay == "one_cycle" and config.max_lr is not None:
         return config.max_lr
     return float(param_group["lr"])
@@ -245,7 +251,9 @@ class LRScheduler:
             return True
         return value < self.best_metric if objective == "minimize" else value > self.best_metric
 
-    def _lr(self, base_lr: float) -> float:
+    def _lr(self, base_lr: float | None) -> float | None:
+        if base_lr is None:
+            return None
         base = base_lr * self.config.reduce_on_plateau_rate**self.num_reductions
         if self.num_steps < self.num_warmup_steps:
             return base * self.num_steps / self.num_warmup_steps

@@ -279,23 +279,19 @@ class RAdamOptimizerConfig(BaseOptimizerConfig):
     weight_decay: float = _weight_decay()
 
 
-ADAFACTOR_RELATIVE_STEP_LR = 1e-2
-"""Largest relative step size of Adafactor with ``relative_step``: the step is ``min(1e-2, 1/sqrt(t))``."""
-
-
 @optimizer_config_registry.register("adafactor")
 @su.config_class
 class AdafactorOptimizerConfig(BaseOptimizerConfig):
-    """Adafactor (``torch.optim.Adafactor``): factored second moments, so a matrix's state is a row and a column.
+    """Adafactor (``transformers.optimization.Adafactor``, as in Ludwig): factored second moments, so a matrix's
+    state is a row and a column.
 
-    ``torch.optim.Adafactor`` always scales its step by the parameter's RMS and caps the relative step size at its
-    ``lr``: ``relative_step: true`` (step ``min(1e-2, 1/sqrt(t))``) passes ``lr`` 1e-2 and ignores
-    ``trainer.learning_rate``; ``relative_step: false`` passes ``lr``, or ``trainer.learning_rate`` when ``lr`` is
-    null (then capped by ``1/sqrt(t)`` only after ``1/lr**2`` steps). ``scale_parameter: false`` and
-    ``warmup_init: true`` have no torch counterpart and are rejected.
+    ``relative_step: true`` computes its own step size, ``min(1e-2, 1/sqrt(step))`` (``1e-6 * step`` first with
+    ``warmup_init``), and ignores ``trainer.learning_rate``; ``relative_step: false`` uses ``lr``, or
+    ``trainer.learning_rate`` when ``lr`` is null. ``scale_parameter`` multiplies the step by the parameter's RMS.
+    The fine-tuning recipe is ``scale_parameter: false, relative_step: false`` with an ``lr``.
     """
 
-    optimizer_class_path: ClassVar[str] = _TORCH + "Adafactor"
+    optimizer_class_path: ClassVar[str] = "transformers.optimization.Adafactor"
 
     type: str = su.ProtectedString("adafactor")
     lr: float | None = su.FloatRange(
@@ -305,29 +301,27 @@ class AdafactorOptimizerConfig(BaseOptimizerConfig):
     relative_step: bool = su.Boolean(
         True, description="Step size min(1e-2, 1/sqrt(step)) instead of lr; lr must then be null."
     )
-    warmup_init: bool = su.Boolean(False, description="Relative step warmup; not supported by torch's Adafactor.")
+    warmup_init: bool = su.Boolean(
+        False, description="Ramp the relative step up as 1e-6 * step first; needs relative_step: true."
+    )
 
     def __post_init__(self) -> None:
         errors = {}
         if self.relative_step and self.lr is not None:
             errors["lr"] = [f"relative_step: true sets the step size itself; set lr: null, found {self.lr!r}."]
-        if not self.scale_parameter:
-            errors["scale_parameter"] = [
-                "torch.optim.Adafactor always scales the step by the parameter's root mean square; only true is "
-                "supported, found false."
-            ]
-        if self.warmup_init:
-            errors["warmup_init"] = [
-                "torch.optim.Adafactor has no warmup_init; only false is supported, found true. Warm up with "
-                "learning_rate_scheduler.warmup_fraction instead."
-            ]
+        if self.warmup_init and not self.relative_step:
+            errors["warmup_init"] = ["warmup_init: true ramps up the relative step; it needs relative_step: true."]
         if errors:
             raise ValidationError(errors)
 
     def optimizer_kwargs(self, learning_rate: float) -> dict[str, Any]:
-        if self.relative_step:
-            return {"lr": ADAFACTOR_RELATIVE_STEP_LR}
-        return {"lr": learning_rate if self.lr is None else self.lr}
+        lr = None if self.relative_step else (learning_rate if self.lr is None else self.lr)
+        return {
+            "lr": lr,
+            "scale_parameter": self.scale_parameter,
+            "relative_step": self.relative_step,
+            "warmup_init": self.warmup_init,
+        }
 
 
 @optimizer_config_registry.register("muon")

@@ -128,9 +128,10 @@ class ECDTrainerConfig(su.BaseConfig):
 
 @register_config_check
 def check_preference_vector(config) -> list[str]:
-    """``loss_balancing_preference_vector`` has one non-negative entry per output feature and a positive sum."""
+    """With ``loss_balancing: pareto_mtl``, ``loss_balancing_preference_vector`` has one non-negative entry per
+    output feature and a positive sum. Other strategies never read it, and Ludwig accepts it there unchecked."""
     vector = config.trainer.loss_balancing_preference_vector
-    if vector is None:
+    if vector is None or config.trainer.loss_balancing != "pareto_mtl":
         return []
     path = "trainer.loss_balancing_preference_vector"
     expected = len(config.output_features)

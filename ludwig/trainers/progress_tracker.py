@@ -15,7 +15,7 @@ class ProgressTracker:
     """Counters, best-so-far values and the metric history of a training run."""
 
     batch_size: int
-    learning_rate: float
+    learning_rate: float | None
     epoch: int = 0
     steps: int = 0
     checkpoint_number: int = 0

@@ -180,12 +180,27 @@ def test_optimizer_defaults():
 
 @pytest.mark.parametrize(
     "params, expected_lr",
-    [({}, 1e-2), ({"relative_step": False}, 1e-3), ({"relative_step": False, "lr": 0.05}, 0.05)],
+    [
+        ({}, None),
+        ({"relative_step": False}, 1e-3),
+        ({"relative_step": False, "lr": 0.05}, 0.05),
+        ({"relative_step": False, "scale_parameter": False, "lr": 0.05}, 0.05),
+        ({"warmup_init": True}, None),
+    ],
 )
 def test_adafactor_step_size(params, expected_lr):
-    optimizer = create_optimizer([torch.nn.Parameter(torch.ones(3, 2))], _optimizer_config("adafactor", **params), 1e-3)
-    assert isinstance(optimizer, torch.optim.Adafactor)
-    assert optimizer.param_groups[0]["lr"] == expected_lr
+    from transformers.optimization import Adafactor
+
+    config = _optimizer_config("adafactor", **params)
+    optimizer = create_optimizer([torch.nn.Parameter(torch.ones(3, 2))], config, 1e-3)
+    assert isinstance(optimizer, Adafactor)
+    group = optimizer.param_groups[0]
+    assert group["lr"] == expected_lr
+    assert (group["relative_step"], group["scale_parameter"], group["warmup_init"]) == (
+        config.relative_step,
+        config.scale_parameter,
+        config.warmup_init,
+    )
 
 
 def test_muon_orthogonalizes_matrices_and_applies_momentum_to_the_rest():
@@ -226,8 +241,7 @@ def test_muon_state_dict_round_trip():
     [
         ("adafactor", {"relative_stp": False}, "relative_stp", "Did you mean 'relative_step'?"),
         ("adafactor", {"lr": 0.01}, "lr", "set lr: null"),
-        ("adafactor", {"scale_parameter": False}, "scale_parameter", "only true is supported"),
-        ("adafactor", {"warmup_init": True}, "warmup_init", "warmup_fraction"),
+        ("adafactor", {"warmup_init": True, "relative_step": False}, "warmup_init", "needs relative_step: true"),
         ("muon", {"momentun": 0.9}, "momentun", "Did you mean 'momentum'?"),
         ("muon", {"momentum": 1.5}, "momentum", "1.5"),
         ("schedule_free_adamw", {"warmup_step": 10}, "warmup_step", "Did you mean 'warmup_steps'?"),
