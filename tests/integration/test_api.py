@@ -43,10 +43,15 @@ def make_config(
     outputs: tuple[str, ...] = ("binary",),
     **trainer: Any,
 ) -> dict[str, Any]:
-    """A config over the synthetic columns; ``trainer`` keys override the small, fast defaults below."""
+    """A config over the synthetic columns; ``trainer`` keys override the small, fast defaults below.
+
+    The combiner is ``concat`` (these tests are about the API, and its learning rate of 0.01 suits it);
+    ``test_default_model_is_ft_transformer`` covers the default combiner.
+    """
     return {
         "input_features": [copy.deepcopy(INPUT_FEATURES[t]) for t in inputs],
         "output_features": [copy.deepcopy(OUTPUT_FEATURES[t]) for t in outputs],
+        "combiner": {"type": "concat"},
         "trainer": {"epochs": 3, "batch_size": 32, "learning_rate": 0.01, **trainer},
     }
 
@@ -181,6 +186,23 @@ OUTPUT_CHECKS = {
     ),
     "vector": (["vec_out_predictions"], ("r2", 0.3)),
 }
+
+
+def test_default_model_is_ft_transformer(tmp_path, synthetic_df):
+    """No combiner section and four inputs: Ludwig 0.17's ft_transformer, recorded in the saved config, learns the
+    synthetic target, and the saved model predicts the same after loading."""
+    config = make_config(outputs=("binary",), epochs=8, learning_rate=0.001)
+    del config["combiner"]
+    model = LudwigModel(config)
+    eval_stats, _, _, run_dir = model.experiment(dataset=synthetic_df, output_directory=str(tmp_path))
+    assert eval_stats["bin_out"]["roc_auc"] > 0.85, eval_stats["bin_out"]
+    saved = read_json(os.path.join(run_dir, "model", "model_hyperparameters.json"))
+    assert saved["combiner"]["type"] == "ft_transformer"
+    predictions, _ = model.predict(dataset=synthetic_df)
+    reloaded, _ = LudwigModel.load(os.path.join(run_dir, "model")).predict(dataset=synthetic_df)
+    np.testing.assert_allclose(
+        predictions["bin_out_probability"].to_numpy(), reloaded["bin_out_probability"].to_numpy(), atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("output_type", ALL_TYPES)
