@@ -101,7 +101,7 @@ def test_trainable_decides_whether_the_pretrained_weights_change(tiny_bert, revi
 def test_named_encoder_from_a_local_directory_beats_chance(tiny_bert, reviews, tmp_path):
     config = _config(
         {"type": "bert", "pretrained_model_name_or_path": tiny_bert, "trainable": True, "reduce_output": "mean"},
-        epochs=4,
+        epochs=8,
     )
     model, _ = _train(config, reviews, tmp_path)
     predictions, _ = model.predict(reviews)
