@@ -66,6 +66,9 @@ def apply_preset(config: Mapping[str, Any], preset: str) -> dict[str, Any]:
     the name; this raises ``KeyError`` for any other)."""
     defaults = copy.deepcopy(QUALITY_PRESETS[preset])
     combiner = config.get("combiner")
-    if isinstance(combiner, Mapping) and combiner.get("type", defaults["combiner"]["type"]) != defaults["combiner"]["type"]:
+    if (
+        isinstance(combiner, Mapping)
+        and combiner.get("type", defaults["combiner"]["type"]) != defaults["combiner"]["type"]
+    ):
         del defaults["combiner"]
     return _merge_under(defaults, config)

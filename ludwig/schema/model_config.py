@@ -128,7 +128,8 @@ def _with_preset(raw: dict) -> dict:
         return raw
     if not isinstance(preset, str) or preset not in PRESET_NAMES:
         raise ConfigValidationError(
-            f"preset: value {preset!r} is not allowed; expected one of {PRESET_NAMES}.{did_you_mean(preset, PRESET_NAMES)}"
+            f"preset: value {preset!r} is not allowed; expected one of {PRESET_NAMES}."
+            f"{did_you_mean(preset, PRESET_NAMES)}"
         )
     return apply_preset(raw, preset)
 

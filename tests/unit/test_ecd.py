@@ -127,7 +127,12 @@ def test_default_combiner_follows_ludwig_0_17():
     rendered = ModelConfig.from_dict(explicit)
     assert rendered.combiner.type == "concat"
     # The rendered (and saved) config records the combiner, so a reload builds the same model.
-    assert ModelConfig.from_dict(ModelConfig.from_dict({"input_features": three, "output_features": output}).to_dict()).combiner.type == "ft_transformer"
+    assert (
+        ModelConfig.from_dict(
+            ModelConfig.from_dict({"input_features": three, "output_features": output}).to_dict()
+        ).combiner.type
+        == "ft_transformer"
+    )
 
 
 def test_train_loss_is_the_weighted_sum_of_the_feature_losses():

@@ -11,8 +11,10 @@ combiner_config_registry: Registry = Registry("combiner")
 
 def CombinerField() -> su.BaseConfig:
     return su.TypeSelection(
-        combiner_config_registry, "concat", description="How encoder outputs are combined; selected by `type`. Without a `combiner` section, "
-        "a model with three or more input features gets `ft_transformer` (Ludwig 0.17's rule), otherwise `concat`."
+        combiner_config_registry,
+        "concat",
+        description="How encoder outputs are combined; selected by `type`. Without a `combiner` section, "
+        "a model with three or more input features gets `ft_transformer` (Ludwig 0.17's rule), otherwise `concat`.",
     )
 
 
