@@ -1,9 +1,14 @@
-"""Training-loop overhead of ``LudwigModel.train`` against a hand-written PyTorch loop.
+"""Training-loop overhead of ``LudwigModel.train`` against a hand-written PyTorch loop, per combiner.
 
 Both sides train the same model (same layers, same initial weights, Adam, global-norm gradient clipping,
 BCE-with-logits loss) on the same preprocessed tensors, with the same batch size, epochs and per-epoch shuffle
 (``randperm`` with a generator seeded ``seed + epoch``, then ``index_select``). The script prints samples/second
 of each side and their ratio (ours / bare), then the import time of ``ludwig.api`` against ``torch``.
+
+Cases (``--combiners``): ``concat`` with two FC layers, where the bare side is a model written by hand;
+``ft_transformer`` (Ludwig 0.17's default combiner) and ``tabnet``, where the bare side calls the very modules
+Ludwig built (a fresh copy with the same initial weights) from a hand-written loop, so the ratio is the cost of
+our trainer around the same math.
 
 Run ``python benchmarks/train_overhead.py --help`` for the options; ``benchmarks/README.md`` explains the output.
 """
@@ -39,6 +44,11 @@ ADULT_DIR = ROOT.parent / "shared" / "datasets" / "adult_census"
 NUM_NUMBER = 10
 CATEGORY_VOCABS = (8, 64, 500)
 TARGET = "label"
+COMBINERS = {
+    "concat": {"type": "concat", "num_fc_layers": 2, "output_size": 128},
+    "ft_transformer": {"type": "ft_transformer"},
+    "tabnet": {"type": "tabnet"},
+}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -110,6 +120,25 @@ class BareModel(nn.Module):
         return self.out(self.fc(torch.cat(parts, dim=-1))).squeeze(-1)
 
 
+class SameModules(nn.Module):
+    """The ECD model Ludwig builds, called directly: batch -> the output feature's logits."""
+
+    def __init__(self, ecd: nn.Module, output_name: str):
+        super().__init__()
+        self.ecd = ecd
+        self.output_name = output_name
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.ecd(batch)[self.output_name]["logits"]
+
+
+def same_modules_like(ludwig_model: LudwigModel, metadata: dict) -> tuple[SameModules, str]:
+    """A fresh copy of the ECD model ``LudwigModel.train`` builds (same seed, same initial weights)."""
+    config = ludwig_model.config_obj
+    (output,) = config.output_features
+    return SameModules(LudwigModel.create_model(config, SEED, metadata), output.name), output.proc_column
+
+
 def bare_model_like(ludwig_model: LudwigModel, metadata: dict) -> tuple[BareModel, str]:
     """A :class:`BareModel` with the layers and the initial weights of the ECD model Ludwig builds."""
     config = ludwig_model.config_obj
@@ -142,6 +171,9 @@ def bare_model_like(ludwig_model: LudwigModel, metadata: dict) -> tuple[BareMode
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", choices=["synthetic", "adult"], default="synthetic")
+    parser.add_argument(
+        "--combiners", nargs="+", choices=list(COMBINERS), default=list(COMBINERS), help="cases to run, in order"
+    )
     parser.add_argument("--rows", type=int, default=50_000, help="rows of synthetic data")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=256)
@@ -175,33 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         df = synthetic_frame(args.rows)
         input_features, output_features = synthetic_features()
         data_name = "synthetic"
-    combiner = {"type": "concat", "num_fc_layers": 2, "output_size": 128}
-    config = loop_config(input_features, output_features, combiner, args.batch_size, args.epochs, args.learning_rate)
-
-    # Preprocess once; the bare loop trains on exactly these arrays.
-    preprocessor = LudwigModel(copy.deepcopy(config), logging_level=logging.ERROR)
-    preprocessed = preprocessor.preprocess(training_set=df, random_seed=SEED)
-    columns = preprocessed.training_set.columns
-    tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in columns.items()}
-    initial_bare, target = bare_model_like(preprocessor, preprocessed.training_set_metadata)
-    rows = len(preprocessed.training_set)
-    samples = rows * args.epochs
-    clip = preprocessor.config_obj.trainer.gradient_clipping.clipglobalnorm
-
-    n_number = sum(f["type"] == "number" for f in input_features)
-    n_category = sum(f["type"] == "category" for f in input_features)
-    print(
-        f"train_overhead: {data_name}, {rows} rows x {len(input_features)} inputs ({n_number} number, "
-        f"{n_category} category), 1 binary output; {sum(p.numel() for p in initial_bare.parameters())} parameters"
-    )
-    print(
-        f"batch_size {args.batch_size}, epochs {args.epochs}, learning_rate {args.learning_rate}, adam, "
-        f"clipglobalnorm {clip}, torch threads {torch.get_num_threads()}, "
-        f"{args.repeats} measured runs per side after 1 warm-up, interleaved"
-    )
-
-    comparison = compare_loops(config, df, initial_bare, tensors, columns, target, args.repeats)
-    print_loop_comparison(comparison, samples)
+    for name in args.combiners:
+        run_case(name, df, input_features, output_features, data_name, args)
 
     torch_import, ludwig_import, startup = import_seconds(
         ["import torch", "import ludwig.api", "pass"], args.import_repeats
@@ -216,8 +223,48 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio net of interpreter startup: {net:.2f}")
 
     if args.profile:
+        config = loop_config(
+            input_features, output_features, COMBINERS[args.combiners[0]], args.batch_size, 1, args.learning_rate
+        )
         print_profile(config, df, args.profile_top)
     return 0
+
+
+def run_case(
+    name: str,
+    df: pd.DataFrame,
+    input_features: list[dict],
+    output_features: list[dict],
+    data_name: str,
+    args: argparse.Namespace,
+) -> None:
+    """Time our trainer against the bare loop on one combiner and print the comparison."""
+    config = loop_config(
+        input_features, output_features, COMBINERS[name], args.batch_size, args.epochs, args.learning_rate
+    )
+    # Preprocess once; the bare loop trains on exactly these arrays.
+    preprocessor = LudwigModel(copy.deepcopy(config), logging_level=logging.ERROR)
+    preprocessed = preprocessor.preprocess(training_set=df, random_seed=SEED)
+    columns = preprocessed.training_set.columns
+    tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in columns.items()}
+    like = bare_model_like if name == "concat" else same_modules_like
+    initial_bare, target = like(preprocessor, preprocessed.training_set_metadata)
+    rows = len(preprocessed.training_set)
+    clip = preprocessor.config_obj.trainer.gradient_clipping.clipglobalnorm
+    n_number = sum(f["type"] == "number" for f in input_features)
+    n_category = sum(f["type"] == "category" for f in input_features)
+    print(
+        f"\n== combiner {name} ==\ntrain_overhead: {data_name}, {rows} rows x {len(input_features)} inputs "
+        f"({n_number} number, {n_category} category), 1 binary output; "
+        f"{sum(p.numel() for p in initial_bare.parameters())} parameters"
+    )
+    print(
+        f"batch_size {args.batch_size}, epochs {args.epochs}, learning_rate {args.learning_rate}, adam, "
+        f"clipglobalnorm {clip}, torch threads {torch.get_num_threads()}, "
+        f"{args.repeats} measured runs per side after 1 warm-up, interleaved"
+    )
+    comparison = compare_loops(config, df, initial_bare, tensors, columns, target, args.repeats)
+    print_loop_comparison(comparison, rows * args.epochs)
 
 
 def print_profile(config: dict, df: pd.DataFrame, top: int) -> None:
