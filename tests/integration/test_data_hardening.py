@@ -27,16 +27,6 @@ NUMBER_OUT = {"name": "y", "type": "number"}
 TRAINER = {"epochs": 2, "batch_size": 8}
 
 
-@pytest.fixture
-def ludwig_warnings(caplog):
-    """Capture what the ``ludwig`` logger says at WARNING level (it does not propagate to the root logger)."""
-    logger = logging.getLogger("ludwig")
-    logger.addHandler(caplog.handler)
-    caplog.handler.setLevel(logging.WARNING)
-    yield caplog
-    logger.removeHandler(caplog.handler)
-
-
 def warnings_text(caplog) -> str:
     return "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
 

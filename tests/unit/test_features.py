@@ -40,22 +40,6 @@ def with_preprocessing(metadata: dict[str, Any], config) -> dict[str, Any]:
     return {**metadata, "preprocessing": config.preprocessing.to_dict()}
 
 
-@pytest.fixture
-def ludwig_warnings(caplog):
-    """Capture warnings of the ``ludwig`` logger even when its propagation was turned off elsewhere."""
-    logger = logging.getLogger("ludwig")
-    attach = not logger.propagate
-    if attach:
-        logger.addHandler(caplog.handler)
-    previous = logger.level
-    logger.setLevel(logging.WARNING)
-    caplog.clear()
-    yield caplog
-    if attach:
-        logger.removeHandler(caplog.handler)
-    logger.setLevel(previous)
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Binary
 

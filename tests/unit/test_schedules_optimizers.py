@@ -83,11 +83,10 @@ def test_one_cycle_formula_at_the_start_peak_and_end():
     assert lrs[99] == pytest.approx(first / 1e4)
 
 
-def test_one_cycle_and_wsd_ignore_the_generic_warmup(caplog):
-    with caplog.at_level(logging.WARNING):
-        scheduler = _scheduler(decay="one_cycle", warmup_fraction=0.2)
+def test_one_cycle_and_wsd_ignore_the_generic_warmup(ludwig_warnings):
+    scheduler = _scheduler(decay="one_cycle", warmup_fraction=0.2)
     assert scheduler.num_warmup_steps == 0
-    assert "own warmup" in caplog.text
+    assert "own warmup" in ludwig_warnings.text
     assert _scheduler(decay="wsd", warmup_evaluations=3).num_warmup_steps == 0
 
 
@@ -129,10 +128,9 @@ def test_wsd_warmup_stable_then_cosine_to_zero():
     assert lrs[TOTAL_STEPS] == pytest.approx(0.0)
 
 
-def test_wsd_fractions_not_summing_to_one_warn(caplog):
-    with caplog.at_level(logging.WARNING):
-        _scheduler(decay="wsd", wsd_stable_fraction=0.5)
-    assert "not 1" in caplog.text
+def test_wsd_fractions_not_summing_to_one_warn(ludwig_warnings):
+    _scheduler(decay="wsd", wsd_stable_fraction=0.5)
+    assert "not 1" in ludwig_warnings.text
 
 
 def test_reduction_on_plateau_scales_one_cycle_with_max_lr():
