@@ -92,7 +92,8 @@ def train_bare(
     learning_rate: float,
     clip: float,
 ) -> float:
-    """Train ``model`` (batch -> one logit per row) in place with BCE-with-logits; returns the loop's seconds."""
+    """Train ``model`` (batch -> one logit per row, or ``(logits, extra loss)``) in place with BCE-with-logits;
+    returns the loop's seconds."""
     params = list(model.parameters())
     optimizer = torch.optim.Adam(params, lr=learning_rate, betas=(0.9, 0.999), eps=1e-8)
     loss_fn = nn.BCEWithLogitsLoss()
@@ -104,7 +105,10 @@ def train_bare(
         for first in range(0, size, batch_size):
             index = order[first : first + batch_size]
             batch = {k: v.index_select(0, index) for k, v in tensors.items()}
-            loss = loss_fn(model(batch), batch[target].to(torch.float32))
+            output = model(batch)
+            # A model may also return a term of its own for the loss (TabNet's sparsity penalty).
+            logits, extra = output if isinstance(output, tuple) else (output, 0.0)
+            loss = loss_fn(logits, batch[target].to(torch.float32)) + extra
             loss.backward()
             nn.utils.clip_grad_norm_(params, clip)
             optimizer.step()

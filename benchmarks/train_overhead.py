@@ -39,6 +39,7 @@ from bench_utils import (
 from torch import nn
 
 from ludwig.api import LudwigModel
+from ludwig.models.ecd import COMBINER_LOSS, COMBINER_OUTPUTS
 
 ADULT_DIR = ROOT.parent / "shared" / "datasets" / "adult_census"
 NUM_NUMBER = 10
@@ -121,15 +122,18 @@ class BareModel(nn.Module):
 
 
 class SameModules(nn.Module):
-    """The ECD model Ludwig builds, called directly: batch -> the output feature's logits."""
+    """The ECD model Ludwig builds, called directly: batch -> (the output feature's logits, the combiner's own loss
+    term while training, e.g. TabNet's sparsity penalty; 0 when it has none)."""
 
     def __init__(self, ecd: nn.Module, output_name: str):
         super().__init__()
         self.ecd = ecd
         self.output_name = output_name
 
-    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        return self.ecd(batch)[self.output_name]["logits"]
+    def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor | float]:
+        outputs = self.ecd(batch)
+        extra = outputs[COMBINER_OUTPUTS][COMBINER_LOSS] if COMBINER_OUTPUTS in outputs else 0.0
+        return outputs[self.output_name]["logits"], extra
 
 
 def same_modules_like(ludwig_model: LudwigModel, metadata: dict) -> tuple[SameModules, str]:
