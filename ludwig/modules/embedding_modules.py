@@ -76,7 +76,8 @@ class Embed(nn.Module):
             if embedding_initializer:
                 initialize(weight, embedding_initializer)
             else:
-                nn.init.xavier_uniform_(weight)  # Ludwig's default when no initializer is named
+                # Ludwig's default when no initializer is named: uniform on [-1, 1] (the scale of its checkpoints).
+                nn.init.uniform_(weight, -1.0, 1.0)
         self.embeddings = nn.Embedding.from_pretrained(weight, freeze=not embeddings_trainable)
         self.dropout = nn.Dropout(dropout) if dropout > 0 else None
         self.output_size = weight.shape[1]
