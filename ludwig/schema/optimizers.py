@@ -10,6 +10,7 @@ package and a CUDA GPU; ``schedule_free_adamw`` needs the optional ``schedulefre
 from __future__ import annotations
 
 import importlib.util
+import logging
 from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields
@@ -17,6 +18,8 @@ from marshmallow import ValidationError, fields
 from ludwig.schema import utils as su
 from ludwig.schema.checks import register_training_check
 from ludwig.utils.registry import Registry
+
+logger = logging.getLogger(__name__)
 
 optimizer_config_registry: Registry = Registry("optimizer")
 
@@ -299,16 +302,23 @@ class AdafactorOptimizerConfig(BaseOptimizerConfig):
     )
     scale_parameter: bool = su.Boolean(True, description="Scale the step by the root mean square of the parameter.")
     relative_step: bool = su.Boolean(
-        True, description="Step size min(1e-2, 1/sqrt(step)) instead of lr; lr must then be null."
+        True,
+        description="Step size min(1e-2, 1/sqrt(step)) instead of lr (a given lr is then ignored, with a warning).",
     )
     warmup_init: bool = su.Boolean(
         False, description="Ramp the relative step up as 1e-6 * step first; needs relative_step: true."
     )
 
     def __post_init__(self) -> None:
-        errors = {}
         if self.relative_step and self.lr is not None:
-            errors["lr"] = [f"relative_step: true sets the step size itself; set lr: null, found {self.lr!r}."]
+            # Ludwig renders this (its examples/optimizers/config_adafactor.yaml does it) and then fails in
+            # transformers at the first step; here it trains, with the relative step, and says so.
+            logger.warning(
+                "trainer.optimizer.lr: %r is ignored while relative_step is true (the step size is then "
+                "min(1e-2, 1/sqrt(step))); set relative_step: false to train with it.",
+                self.lr,
+            )
+        errors = {}
         if self.warmup_init and not self.relative_step:
             errors["warmup_init"] = ["warmup_init: true ramps up the relative step; it needs relative_step: true."]
         if errors:

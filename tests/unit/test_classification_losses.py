@@ -377,3 +377,21 @@ def test_corn_learns_an_ordinal_problem_calibrates_and_exports(dataset, tmp_path
     out = scripted(raw)["level"]
     assert out["predictions"] == list(predictions["level_predictions"])
     np.testing.assert_allclose(out["probabilities"].numpy(), probabilities, rtol=1e-5, atol=1e-6)
+
+
+def test_mlp_classifier_calibration_key_turns_on_temperature_scaling(tmp_path):
+    """Ludwig's examples/uncertainty/config_calibrated.yaml: ``decoder.calibration: temperature_scaling`` fits the
+    output feature's temperature on the validation set, as ``calibration: true`` does."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    df["y"] = df.a + 0.5 * rng.normal(size=200) > 0
+    decoder = {"type": "mlp_classifier", "num_fc_layers": 1, "output_size": 16, "calibration": "temperature_scaling"}
+    config = {
+        "input_features": [{"name": "a", "type": "number"}, {"name": "b", "type": "number"}],
+        "output_features": [{"name": "y", "type": "binary", "decoder": decoder}],
+        "trainer": {"epochs": 3, "batch_size": 32},
+    }
+    model = LudwigModel(config, logging_level=logging.ERROR)
+    model.train(dataset=df, output_directory=str(tmp_path))
+    assert model.config_obj.output_features[0].calibration is True
+    assert float(model.model.output_feature("y").temperature) != 1.0

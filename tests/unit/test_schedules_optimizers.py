@@ -176,6 +176,14 @@ def test_optimizer_defaults():
     }
 
 
+def test_adafactor_lr_with_relative_step_is_ignored_with_a_warning(ludwig_warnings):
+    """Ludwig's examples/optimizers/config_adafactor.yaml sets lr with the default relative_step: it trains."""
+    config = _optimizer_config("adafactor", lr=0.001)
+    assert "trainer.optimizer.lr: 0.001 is ignored while relative_step is true" in ludwig_warnings.text
+    optimizer = create_optimizer([torch.nn.Parameter(torch.ones(3, 2))], config, 1e-3)
+    assert optimizer.param_groups[0]["lr"] is None
+
+
 @pytest.mark.parametrize(
     "params, expected_lr",
     [
@@ -238,7 +246,6 @@ def test_muon_state_dict_round_trip():
     "name, params, key, found",
     [
         ("adafactor", {"relative_stp": False}, "relative_stp", "Did you mean 'relative_step'?"),
-        ("adafactor", {"lr": 0.01}, "lr", "set lr: null"),
         ("adafactor", {"warmup_init": True, "relative_step": False}, "warmup_init", "needs relative_step: true"),
         ("muon", {"momentun": 0.9}, "momentun", "Did you mean 'momentum'?"),
         ("muon", {"momentum": 1.5}, "momentum", "1.5"),

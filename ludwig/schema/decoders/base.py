@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from ludwig.constants import BINARY, CATEGORY, NUMBER, SEQUENCE, SET, TEXT, TIMESERIES, VECTOR
 from ludwig.schema import utils as su
+from ludwig.schema.checks import register_config_renderer
 from ludwig.schema.common_fields import ACTIVATIONS, INITIALIZERS, CombinerFCConfig, FCStackConfig
 from ludwig.utils.registry import TypedRegistry
 
@@ -90,3 +91,19 @@ class MLPClassifierConfig(CombinerFCConfig):
         description="Number of hidden layers before the projection; 0 makes this a plain linear classifier.",
         max=su.MAX_LAYERS,
     )
+    calibration: str | None = su.StringOptions(
+        ["temperature_scaling"],
+        None,
+        allow_none=True,
+        description="`temperature_scaling` fits one temperature dividing the logits on the validation set after "
+        "training; the same as the output feature's `calibration: true`, which it turns on.",
+    )
+
+
+@register_config_renderer
+def set_calibration_from_the_decoder(config) -> None:
+    """``decoder.calibration: temperature_scaling`` (Ludwig's mlp_classifier key) turns on the output feature's
+    temperature scaling, which does exactly that."""
+    for feature in config.output_features:
+        if getattr(feature.decoder, "calibration", None) == "temperature_scaling":
+            feature.calibration = True
