@@ -18,6 +18,8 @@ State updates stay on the device as tensor operations (no ``.item()``), so they 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import torch
 from torch import nn
 
@@ -33,7 +35,7 @@ WEIGHT_MOMENTUM = 0.9
 loss_balancer_registry: Registry[type[LossBalancer]] = Registry("loss balancing strategy")
 
 
-class LossBalancer(nn.Module):
+class LossBalancer(nn.Module, ABC):
     """Combines the output features' losses into the training loss.
 
     Args:
@@ -49,9 +51,9 @@ class LossBalancer(nn.Module):
         """The static-weighted losses as one vector, in ``names`` order."""
         return torch.stack([weights[name] * losses[name] for name in self.names])
 
+    @abstractmethod
     def forward(self, losses: dict[str, torch.Tensor], weights: dict[str, float]) -> torch.Tensor:
         """The training loss from each feature's loss and static weight."""
-        raise NotImplementedError
 
     def after_step(self, losses: dict[str, torch.Tensor]) -> None:
         """Update the strategy's state from the losses of the step the optimizer just took (default: none)."""

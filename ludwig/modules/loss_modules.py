@@ -7,6 +7,7 @@ scalar: the mean over the batch. Classification losses take logits, never probab
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 
 import torch
 import torch.nn.functional as F
@@ -374,15 +375,17 @@ class ObjectosphereLoss(EntropicOpenSetLoss):
         return super().unknown_loss(logits, unknown) + self.config.zeta * masked_mean(magnitude, unknown)
 
 
-class _SparseProjectionLoss(_LossModule):
+class _SparseProjectionLoss(_LossModule, ABC):
     """Mean over rows of the Fenchel-Young loss ``omega(p) + <p, z> - z_t`` of a sparse projection
     ``p = project(z)``, whose gradient is ``p - onehot(t)``; ``omega`` is 0 for one-hot p."""
 
+    @abstractmethod
     def project(self, logits: Tensor) -> Tensor:
-        raise NotImplementedError
+        """The sparse probabilities of ``logits``."""
 
+    @abstractmethod
     def omega(self, probabilities: Tensor) -> Tensor:
-        raise NotImplementedError
+        """The regulariser of the projection at ``probabilities``, per row."""
 
     def forward(self, preds: Tensor, target: Tensor) -> Tensor:
         target = target.long().unsqueeze(-1)
