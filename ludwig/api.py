@@ -45,6 +45,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("ludwig")
 
+# Attribute of a ModelConfig holding the training set metadata its model is built from (see create_model); it is
+# not a config field, so it never reaches the saved config.
+_METADATA_ATTRIBUTE = "_ludwig_training_set_metadata"
+
 
 def set_random_seed(seed: int) -> None:
     random.seed(seed)
@@ -130,12 +134,18 @@ class LudwigModel:
         skip_save_processed_input: bool = False,
         output_directory: str = "results",
         random_seed: int = 42,
+        callbacks: list | None = None,
         **kwargs,
     ) -> TrainingResults:
         """Preprocess the data, train the model and save the results folder.
 
         The results folder is ``<output_directory>/<experiment_name>_<model_name>`` (``_0``, ``_1``... appended when
         it exists); names that would leave ``output_directory`` (absolute, or with a ``..`` part) are refused.
+
+        Args:
+            callbacks: extra ``ludwig.callbacks.Callback`` objects for this call only; they run after the model's own
+                callbacks (those given to ``LudwigModel``), which stay unchanged.
+            (the other arguments are Ludwig's: the data, the names of the results folder and what to skip saving.)
 
         Returns:
             ``TrainingResults(train_stats, preprocessed_data, output_directory)``.
@@ -147,8 +157,8 @@ class LudwigModel:
         from ludwig.trainers.trainer import metrics_history
         from ludwig.utils.print_utils import format_training_report
 
-        if kwargs:
-            raise TypeError(f"train() got unexpected arguments {sorted(kwargs)}.")
+        _reject_kwargs("train", kwargs)
+        train_callbacks = self.callbacks + list(callbacks or [])
         self.config_obj.check_trainable()
         check_path_name(experiment_name, "experiment_name")  # before the preprocessing, not after it
         check_path_name(model_name, "model_name")
@@ -165,6 +175,7 @@ class LudwigModel:
             data_format,
             skip_save_processed_input,
             random_seed,
+            callbacks=train_callbacks,
         )
         self.training_set_metadata = splits.metadata
         save_anything = not all(
@@ -184,7 +195,7 @@ class LudwigModel:
         else:
             run_dir = None
         model_dir = os.path.join(run_dir, MODEL_FILE_NAME) if run_dir else None
-        for callback in self.callbacks:
+        for callback in train_callbacks:
             callback.on_train_init(
                 self.config, run_dir, experiment_name, model_name, output_directory, model_resume_path
             )
@@ -194,11 +205,11 @@ class LudwigModel:
                 run_dir, dataset, training_set, validation_set, test_set, data_format, random_seed, experiment_name
             )
         if self.model is None or not resume:
-            self.model = self.create_model(self.config_obj, random_seed, self.training_set_metadata)
+            self.model = self._build_model(self.config_obj, random_seed, self.training_set_metadata)
         if model_dir:
             os.makedirs(model_dir, exist_ok=True)
             self._save_config_and_metadata(model_dir)
-        for callback in self.callbacks:
+        for callback in train_callbacks:
             callback.on_train_start(self.model, self.config, None)
         _log_data_summary(splits)
 
@@ -206,7 +217,7 @@ class LudwigModel:
             self.model,
             self.config_obj.trainer,
             random_seed=random_seed,
-            callbacks=self.callbacks,
+            callbacks=train_callbacks,
             skip_save_progress=skip_save_progress or model_dir is None,
             skip_save_log=skip_save_log or model_dir is None,
         )
@@ -240,7 +251,7 @@ class LudwigModel:
         )
         if run_dir:
             logger.info("Saved results to %s", os.path.abspath(run_dir))
-        for callback in self.callbacks:
+        for callback in train_callbacks:
             callback.on_train_end(run_dir)
         preprocessed = PreprocessedDataset(splits.training, splits.validation, splits.test, splits.metadata)
         return TrainingResults(train_stats, preprocessed, run_dir)
@@ -262,6 +273,7 @@ class LudwigModel:
         data_format,
         skip_save_processed_input,
         random_seed,
+        callbacks: list | None = None,
     ) -> PreprocessedSplits:
         from ludwig.data.preprocessing import preprocess_for_training
 
@@ -275,7 +287,7 @@ class LudwigModel:
             data_format=data_format,
             skip_save_processed_input=skip_save_processed_input,
             random_seed=random_seed,
-            callbacks=self.callbacks,
+            callbacks=self.callbacks if callbacks is None else callbacks,
         )
 
     @staticmethod
@@ -299,7 +311,7 @@ class LudwigModel:
                 dataset, None, None, None, training_set_metadata, data_format, True, random_seed
             )
             self.training_set_metadata = splits.metadata
-            self.model = self.create_model(self.config_obj, random_seed, self.training_set_metadata)
+            self.model = self._build_model(self.config_obj, random_seed, self.training_set_metadata)
             data = splits.training
         else:
             data, _ = preprocess_for_prediction(
@@ -333,6 +345,7 @@ class LudwigModel:
         output_directory: str = "results",
         return_type: Any = pd.DataFrame,
         callbacks: list | None = None,
+        **kwargs,
     ) -> tuple[Any, str]:
         """Predict every row of ``dataset``; returns ``(predictions, output_directory)``.
 
@@ -342,6 +355,7 @@ class LudwigModel:
         from ludwig.data.preprocessing import preprocess_for_prediction
         from ludwig.utils.results_io import save_prediction_outputs
 
+        _reject_kwargs("predict", kwargs)
         self._require_model("predict")
         data, raw = preprocess_for_prediction(
             self.config_obj, dataset, self.training_set_metadata, data_format, split=split, include_outputs=False
@@ -356,7 +370,7 @@ class LudwigModel:
 
     def forecast(
         self,
-        dataset=None,
+        dataset,
         data_format: str | None = None,
         horizon: int = 1,
         output_directory: str | None = None,
@@ -435,11 +449,13 @@ class LudwigModel:
         collect_overall_stats: bool = False,
         output_directory: str = "results",
         return_type: Any = pd.DataFrame,
+        **kwargs,
     ) -> tuple[dict, Any, str]:
         """Evaluate on ``dataset`` (which must hold the output columns); returns
         ``(eval_stats, predictions, output_directory)``."""
         from ludwig.data.preprocessing import preprocess_for_prediction
 
+        _reject_kwargs("evaluate", kwargs)
         self._require_model("evaluate")
         for callback in self.callbacks:
             callback.on_evaluation_start()
@@ -546,6 +562,7 @@ class LudwigModel:
         skip_collect_overall_stats: bool = False,
         output_directory: str = "results",
         random_seed: int = 42,
+        **kwargs,
     ) -> tuple:
         """Train, then evaluate on ``eval_split``; returns
         ``(eval_stats, train_stats, preprocessed_data, output_directory)``."""
@@ -569,6 +586,7 @@ class LudwigModel:
             skip_save_processed_input=skip_save_processed_input,
             output_directory=output_directory,
             random_seed=random_seed,
+            **kwargs,
         )
         by_split = {
             "training": preprocessed.training_set,
@@ -605,8 +623,10 @@ class LudwigModel:
         data_format: str | None = None,
         skip_save_processed_input: bool = True,
         random_seed: int = 42,
+        **kwargs,
     ) -> PreprocessedDataset:
         """Preprocess the data (writing the cache unless ``skip_save_processed_input``) without training."""
+        _reject_kwargs("preprocess", kwargs)
         splits = self._preprocess_for_training(
             dataset,
             training_set,
@@ -618,13 +638,15 @@ class LudwigModel:
             random_seed,
         )
         self.training_set_metadata = splits.metadata
+        object.__setattr__(self.config_obj, _METADATA_ATTRIBUTE, splits.metadata)
         return PreprocessedDataset(splits.training, splits.validation, splits.test, splits.metadata)
 
     # -----------------------------------------------------------------------------------------------------
     # Introspection
 
-    def collect_weights(self, tensor_names: list[str] | None = None) -> list[tuple[str, torch.Tensor]]:
+    def collect_weights(self, tensor_names: list[str] | None = None, **kwargs) -> list[tuple[str, torch.Tensor]]:
         """``(name, tensor)`` for the named parameters (all when ``tensor_names`` is None)."""
+        _reject_kwargs("collect_weights", kwargs)
         self._require_model("collect_weights")
         parameters = dict(self.model.named_parameters())
         if tensor_names is None:
@@ -641,10 +663,12 @@ class LudwigModel:
         data_format: str | None = None,
         split: str = "full",
         batch_size: int = 128,
+        **kwargs,
     ) -> list[tuple[str, np.ndarray]]:
         """The outputs of the named modules (see ``model.named_modules()``) for every row of ``dataset``."""
         from ludwig.data.preprocessing import preprocess_for_prediction
 
+        _reject_kwargs("collect_activations", kwargs)
         self._require_model("collect_activations")
         modules = dict(self.model.named_modules())
         unknown = [n for n in layer_names if n not in modules]
@@ -774,7 +798,7 @@ class LudwigModel:
             from ludwig.utils.backward_compatibility import upgrade_metadata
 
             model.training_set_metadata = upgrade_metadata(json.load(f))
-        model.model = LudwigModel.create_model(model.config_obj, 42, model.training_set_metadata)
+        model.model = LudwigModel._build_model(model.config_obj, 42, model.training_set_metadata)
         model.load_weights(model_dir, from_checkpoint)
         return model
 
@@ -792,18 +816,126 @@ class LudwigModel:
         self.model.to(device)
 
     @staticmethod
-    def create_model(
-        config_obj: ModelConfig, random_seed: int = 42, training_set_metadata: dict[str, Any] | None = None
-    ) -> ECD:
-        """Build the ECD model for ``config_obj``; ``training_set_metadata`` supplies vocabularies and sizes."""
+    def create_model(config_obj: ModelConfig | dict, random_seed: int = 42) -> ECD:
+        """Build the (untrained) model that ``config_obj`` describes.
+
+        The feature modules need the training set metadata (vocabularies, vector sizes). A config object of a
+        ``LudwigModel`` that has preprocessed data, trained or been loaded carries it; a bare config has none.
+
+        Args:
+            config_obj: a ``ModelConfig`` or a config dict.
+            random_seed: seed of the weight initialisation.
+
+        Returns:
+            The ECD model.
+
+        Raises:
+            ValueError: ``config_obj`` carries no training set metadata (preprocess, train or load first).
+        """
+        from ludwig.schema.model_config import ModelConfig
+
+        if isinstance(config_obj, dict):
+            config_obj = ModelConfig.from_dict(config_obj)
+        metadata = getattr(config_obj, _METADATA_ATTRIBUTE, None)
+        if metadata is None:
+            raise ValueError(
+                "create_model needs the training set metadata (vocabularies, vector sizes), which this config does "
+                "not carry yet: preprocess the data, train or load a LudwigModel first and pass its config_obj."
+            )
+        return LudwigModel._build_model(config_obj, random_seed, metadata)
+
+    @staticmethod
+    def _build_model(config_obj: ModelConfig, random_seed: int, training_set_metadata: dict[str, Any] | None) -> ECD:
+        """Build the ECD model from ``config_obj`` and ``training_set_metadata``, seeding the initialisation."""
         from ludwig.models.ecd import ECD
 
         if training_set_metadata is None:
             raise ValueError(
-                "create_model needs the training_set_metadata (vocabularies, vector sizes); preprocess the data first."
+                "Building the model needs the training_set_metadata (vocabularies, vector sizes); "
+                "preprocess the data first."
             )
+        # create_model(self.config_obj) builds the same model later on.
+        object.__setattr__(config_obj, _METADATA_ATTRIBUTE, training_set_metadata)
         set_random_seed(random_seed)
         return ECD(config_obj, training_set_metadata)
+
+    @staticmethod
+    def upload_to_hf_hub(
+        repo_id: str,
+        model_path: str,
+        repo_type: str = "model",
+        private: bool = False,
+        commit_message: str = "Upload trained [Ludwig](https://ludwig.ai/latest/) model weights",
+        commit_description: str | None = None,
+    ) -> bool:
+        """Upload a saved model to the Hugging Face Hub.
+
+        The repository folder (``<experiment folder>/hf_hub_repo``: a model card ``README.md``, the weights,
+        ``ludwig_config.json``, ``model_hyperparameters.json`` and ``training_set_metadata.json``) is written
+        first, then pushed with ``huggingface_hub`` using the token of ``huggingface-cli login`` (or ``HF_TOKEN``).
+
+        Args:
+            repo_id: ``namespace/name`` of the Hub repository (created when it does not exist).
+            model_path: the experiment folder holding ``model/``, or the ``model`` folder itself.
+            repo_type: ``"model"``, ``"dataset"`` or ``"space"``.
+            private: whether a newly created repository is private.
+            commit_message: title of the upload commit.
+            commit_description: description of the upload commit.
+
+        Returns:
+            True when the files were pushed.
+
+        Raises:
+            ValueError: ``repo_id`` is not ``namespace/name``, or ``model_path`` holds no saved model.
+            RuntimeError: ``huggingface_hub`` is not installed, or the Hub is offline (``HF_HUB_OFFLINE=1``); the
+                error names the repository folder, ready to push by hand. Nothing is sent over the network then.
+        """
+        from ludwig.utils.upload_utils import upload_to_hf_hub
+
+        return upload_to_hf_hub(repo_id, model_path, repo_type, private, commit_message, commit_description)
+
+    def save_dequantized_base_model(self, save_path: str) -> None:
+        """Save the base model of a quantized LLM with its weights upcast to fp16 (Ludwig's LLM-only method).
+
+        Args:
+            save_path: folder the dequantized base model would be written to.
+
+        Raises:
+            ValueError: always here: the method applies to ``model_type: llm`` models with 4-bit
+                ``quantization`` only, and this Ludwig builds ECD models.
+        """
+        model_type = self.config_obj.model_type
+        raise ValueError(
+            f"save_dequantized_base_model applies to LLM models (model_type: llm) with 4-bit quantization only; "
+            f"this model's model_type is {model_type!r}, whose weights are not quantized. Use save() instead."
+        )
+
+    def generate(
+        self,
+        input_strings: str | list[str],
+        generation_config: dict | None = None,
+        streaming: bool | None = False,
+        callbacks: list | None = None,
+    ) -> str | list[str]:
+        """Generate text from prompts with an LLM model (Ludwig's LLM-only method).
+
+        Args:
+            input_strings: one prompt or a list of prompts.
+            generation_config: generation options overriding the config's ``generation`` section.
+            streaming: stream the tokens as they are generated.
+            callbacks: callbacks for this call.
+
+        Returns:
+            The generated text, or one text per prompt.
+
+        Raises:
+            ValueError: always here: only ``model_type: llm`` models generate text, and this Ludwig builds ECD
+                models; use ``predict`` (a ``text`` output feature with a generator decoder generates from ECD).
+        """
+        raise ValueError(
+            f"generate() is supported for LLM models (model_type: llm) only; this model's model_type is "
+            f"{self.config_obj.model_type!r}. Use predict() instead."
+        )
 
     def free_gpu_memory(self) -> None:
         """Move the model to the CPU and release cached GPU memory."""
@@ -851,6 +983,16 @@ class LudwigModel:
             raise ValueError(
                 f"Cannot {action}: the model is not trained or loaded yet. Call train() or LudwigModel.load() first."
             )
+
+
+def _reject_kwargs(method: str, kwargs: dict[str, Any]) -> None:
+    """Refuse the keyword arguments a method accepts for Ludwig's signature but does not use.
+
+    Raises:
+        TypeError: ``kwargs`` is not empty (a misspelt argument would otherwise be ignored silently).
+    """
+    if kwargs:
+        raise TypeError(f"{method}() got unexpected arguments {sorted(kwargs)}.")
 
 
 def _convert_return_type(predictions: pd.DataFrame | None, return_type: Any) -> Any:

@@ -346,6 +346,11 @@ def _representatives(space: Any) -> list[Any]:
         return space.options
     if isinstance(space, ss._NormalSpace):
         return [space.mean]
+    if isinstance(space, ss.IntSpace):
+        if space.q is None:
+            return [space.lower, space.upper]
+        multiples = ss._multiples(space.lower, space.upper, space.q)
+        return [multiples[0], multiples[-1]]
     if isinstance(space, ss.RandIntSpace | ss.LogRandIntSpace):
         return [space.lower, space.upper - 1]
     if hasattr(space, "q") and hasattr(space, "lower"):

@@ -2,7 +2,8 @@
 
 A parameter is written ``{space: uniform, lower: 0.001, upper: 0.1}``. Each space type checks its own keys and
 turns itself into a Ray Tune domain (``to_ray``) or an Optuna suggestion (``suggest``). The bounds follow Ray
-Tune's conventions, as in Ludwig: ``randint`` and ``lograndint`` exclude ``upper``, the ``q`` variants include it.
+Tune's conventions, as in Ludwig: ``randint`` and ``lograndint`` exclude ``upper``, the ``q`` variants include it;
+``int`` (the integer space of Ludwig's Optuna executor) includes it, as Optuna's ``suggest_int`` does.
 The log spaces accept ``base`` for old configs; it does not change a log-uniform distribution, so it is unused.
 Ray and Optuna are imported only inside the methods that need them.
 """
@@ -351,6 +352,46 @@ class QRandIntSpace(_IntegerSpace):
     def suggest(self, trial, name):
         value = trial.suggest_int(name, self.lower, self.upper)
         return int(_quantize(value, self.q, self.lower, self.upper))
+
+
+@space_registry.register("int")
+class IntSpace(_IntegerSpace):
+    """Integers in ``[lower, upper]``, both bounds included; with ``q``, the multiples of ``q`` in that range.
+
+    Ludwig's Optuna executor (and its search space generator) writes integer parameters as ``space: int``:
+    Optuna's ``suggest_int`` includes ``upper``. Ray Tune gets the same range: ``randint(lower, upper + 1)``, or
+    ``qrandint(lower, upper, q)`` with ``q``, which includes ``upper`` already.
+    """
+
+    space = "int"
+    optional = {"q": None}
+
+    def _check(self, values):
+        if values.get("q") is None:
+            values = {k: v for k, v in values.items() if k != "q"}
+        problems = super()._check(values)
+        if not problems and "q" in values and not _multiples(values["lower"], values["upper"], values["q"]):
+            problems.append(f"q: no multiple of {values['q']!r} lies in [{values['lower']!r}, {values['upper']!r}].")
+        return problems
+
+    def to_ray(self):
+        from ray import tune
+
+        if self.q is None:
+            return tune.randint(self.lower, self.upper + 1)
+        return tune.qrandint(self.lower, self.upper, self.q)
+
+    def suggest(self, trial, name):
+        if self.q is None:
+            return trial.suggest_int(name, self.lower, self.upper)
+        multiples = _multiples(self.lower, self.upper, self.q)
+        return multiples[0] + self.q * trial.suggest_int(name, 0, len(multiples) - 1)
+
+
+def _multiples(lower: int, upper: int, q: int) -> list[int]:
+    """The multiples of ``q`` in ``[lower, upper]``."""
+    first = -(-lower // q) * q
+    return list(range(first, upper + 1, q))
 
 
 @space_registry.register("lograndint")

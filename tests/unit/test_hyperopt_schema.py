@@ -3,6 +3,7 @@
 import pytest
 
 from ludwig.error import ConfigValidationError
+from ludwig.hyperopt.parameters import validate_hyperopt
 from ludwig.schema.hyperopt import HyperoptConfig
 from ludwig.schema.model_config import ModelConfig
 
@@ -146,3 +147,17 @@ def test_every_problem_listed_together():
         "hyperopt.executor.num_samples",
         "hyperopt.parameters.trainer.learning_rate.q",
     }
+
+
+def test_int_space_renders():
+    """``space: int`` (as in Ludwig's examples/hyperopt/config_optuna.yaml) renders as written, with either executor."""
+    parameters = {
+        "trainer.batch_size": {"space": "int", "lower": 16, "upper": 256},
+        "combiner.num_fc_layers": {"space": "int", "lower": 0, "upper": 4, "q": 2},
+    }
+    for executor in ("optuna", "ray"):
+        rendered = render({"parameters": parameters, "executor": {"type": executor}}).to_dict()["hyperopt"]
+        assert rendered["parameters"] == parameters
+        assert rendered["executor"]["type"] == executor
+        # validate_hyperopt substitutes each space's extreme values into the config: ints, within the bounds.
+        validate_hyperopt({**BASE, "combiner": {"type": "concat"}, "hyperopt": {"parameters": parameters}})

@@ -160,3 +160,41 @@ def test_all_errors_listed_together():
 def test_empty_parameters():
     assert build_search_space({}) == {}
     assert build_search_space(None) == {}
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ({"space": "int", "lower": 2, "upper": 6}, {2, 3, 4, 5, 6}),
+        ({"space": "int", "lower": 3, "upper": 20, "q": 5}, {5, 10, 15, 20}),
+        ({"space": "int", "lower": -4, "upper": 4, "q": 4}, {-4, 0, 4}),
+    ],
+)
+def test_int_space_includes_upper_in_ray_and_optuna(spec, expected):
+    """Ludwig's ``space: int`` (its Optuna executor's integer space) includes both bounds, in both backends."""
+    s = space(spec)
+    domain = s.to_ray()
+    assert isinstance(domain, sample.Integer)
+    ray_values = [domain.sample() for _ in range(300)]
+    assert all(isinstance(v, int) for v in ray_values)
+    assert set(ray_values) == expected
+    values = optuna_values(s, n=200)
+    assert all(isinstance(v, int) for v in values)
+    assert set(values) == expected
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"space": "int", "lower": 1}, "upper: missing"),
+        ({"space": "int", "lower": 1.5, "upper": 4}, "lower: expected an integer"),
+        ({"space": "int", "lower": 5, "upper": 5}, "must be smaller than upper"),
+        ({"space": "int", "lower": 1, "upper": 4, "q": 0}, "q: must be > 0"),
+        ({"space": "int", "lower": 1, "upper": 4, "q": 10}, "q: no multiple of 10"),
+        ({"space": "int", "lower": 1, "upper": 4, "step": 1}, "step: unknown key"),
+    ],
+)
+def test_int_space_errors(spec, message):
+    with pytest.raises(ConfigValidationError) as info:
+        space(spec)
+    assert any(e.startswith("hyperopt.parameters.p.") and message in e for e in info.value.errors), info.value.errors

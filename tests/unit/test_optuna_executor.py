@@ -227,3 +227,31 @@ def test_tune_callbacks_are_rejected_by_the_optuna_executor(tmp_path):
     executor = OptunaExecutor({"goal": "minimize", "executor": {"type": "optuna", "num_samples": 1}}, {})
     with pytest.raises(ValueError, match="Ray Tune callbacks"):
         executor.execute(lambda *args: None, str(tmp_path), tune_callbacks=[object()])
+
+
+def test_int_space_samples_ints_in_range(tmp_path):
+    parameters = {
+        "trainer.batch_size": {"space": "int", "lower": 16, "upper": 20},
+        "combiner.num_fc_layers": {"space": "int", "lower": 0, "upper": 6, "q": 3},
+    }
+
+    def int_trial(params, trial_dir, reporter):
+        return TrialResults(parameters=params, metric_score=float(params["trainer.batch_size"]))
+
+    results, _ = make_executor(parameters, num_samples=30, sampler="random").execute(int_trial, str(tmp_path))
+    sizes = [r.parameters["trainer.batch_size"] for r in results]
+    layers = [r.parameters["combiner.num_fc_layers"] for r in results]
+    assert all(type(v) is int for v in sizes + layers)
+    assert set(sizes) <= set(range(16, 21)) and len(set(sizes)) > 1
+    assert set(layers) <= {0, 3, 6} and len(set(layers)) > 1
+
+
+def test_int_space_in_ray_param_space():
+    """The Ray executor's param space (``space.to_ray()`` per path) resolves ``space: int`` to ints in range."""
+    from ray.tune.search.variant_generator import generate_variants
+
+    spaces = build_search_space({"trainer.batch_size": {"space": "int", "lower": 16, "upper": 20}})
+    param_space = {name: s.to_ray() for name, s in spaces.items()}
+    values = [resolved["trainer.batch_size"] for _ in range(100) for _, resolved in generate_variants(param_space)]
+    assert all(type(v) is int for v in values)
+    assert set(values) == set(range(16, 21))
