@@ -41,6 +41,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "export_mlflow": ("ludwig.export", "cli_export_mlflow", "Save a trained model as an MLflow model (needs mlflow)"),
     "export_schema": ("ludwig.export_schema", "cli", "Print the JSON Schema of Ludwig configs"),
     "check_install": ("ludwig.check_install", "cli", "Train a tiny model on synthetic data to check the install"),
+    "synthesize_dataset": (
+        "ludwig.data.dataset_synthesizer",
+        "cli",
+        "Write a synthetic CSV dataset for the given features",
+    ),
 }
 
 
