@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ludwig.constants import BINARY, CATEGORY, NUMBER, SET, TIMESERIES, VECTOR
+from ludwig.constants import ANOMALY, BINARY, CATEGORY, CATEGORY_DISTRIBUTION, NUMBER, SET, TIMESERIES, VECTOR
 from ludwig.decoders.registry import decoder_registry
 from ludwig.modules.fully_connected import get_activation, initialize
 
@@ -43,7 +43,7 @@ class Regressor(ProjectionDecoder):
 
 
 @decoder_registry.register("mlp_classifier", [CATEGORY])
-@decoder_registry.register("classifier", [CATEGORY, SET])
+@decoder_registry.register("classifier", [CATEGORY, CATEGORY_DISTRIBUTION, SET])
 class Classifier(ProjectionDecoder):
     """One logit per class (per vocabulary element for sets)."""
 
@@ -69,3 +69,30 @@ class Projector(ProjectionDecoder):
         if self.clip is not None:
             out = out.clamp(self.clip[0], self.clip[1])
         return out
+
+
+@decoder_registry.register("anomaly", [ANOMALY])
+class AnomalyDecoder(nn.Module):
+    """The anomaly score ``||z - c||^2`` (N,) of latent vectors z (N, D); the centre c (D,) is a buffer, zero
+    until :meth:`initialize_center` sets it (e.g. to the mean latent vector of the training set)."""
+
+    def __init__(self, config, input_size: int, metadata: dict):
+        super().__init__()
+        self.config = config
+        self.register_buffer("center", torch.zeros(input_size))
+
+    def initialize_center(self, center: torch.Tensor) -> None:
+        """Set the hypersphere centre.
+
+        Raises:
+            ValueError: if ``center`` is not a vector of the latent size.
+        """
+        if tuple(center.shape) != tuple(self.center.shape):
+            raise ValueError(
+                f"anomaly decoder: the centre must have shape {tuple(self.center.shape)} (the latent size), "
+                f"found {tuple(center.shape)}."
+            )
+        self.center.copy_(center.detach().to(self.center))
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        return (hidden - self.center).square().sum(dim=-1)

@@ -25,18 +25,25 @@ logger = logging.getLogger(__name__)
 def calibrate(model, validation_set: Dataset | None, batch_size: int, device: torch.device | str) -> None:
     """Fit the temperature of every output feature whose config sets ``calibration: true``."""
     features = [f for f in model.output_features.values() if getattr(f.config, "calibration", False)]
-    if not features:
+    # Anomaly outputs with threshold: auto take a percentile of the validation scores as their threshold.
+    thresholded = [f for f in model.output_features.values() if getattr(f, "fits_threshold", False)]
+    if not features and not thresholded:
         return
     if validation_set is None or len(validation_set) == 0:
-        logger.warning("calibration needs a validation set; %s left uncalibrated.", [f.name for f in features])
+        logger.warning(
+            "calibration and threshold: auto need a validation set; %s left uncalibrated.",
+            [f.name for f in features + thresholded],
+        )
         return
-    logits: dict[str, list[torch.Tensor]] = {f.name: [] for f in features}
+    logits: dict[str, list[torch.Tensor]] = {f.name: [] for f in features + thresholded}
     model.eval()
     with torch.inference_mode():
         for batch in Batcher(validation_set, batch_size, device=device).epoch():
             outputs = model(batch)
-            for feature in features:
-                logits[feature.name].append(outputs[feature.name][LOGITS].float().cpu())
+            for name in logits:
+                logits[name].append(outputs[name][LOGITS].float().cpu())
+    for feature in thresholded:
+        feature.fit_threshold(torch.cat(logits[feature.name]))
     for feature in features:
         targets = torch.from_numpy(validation_set.columns[feature.proc_column])
         temperature = fit_temperature(torch.cat(logits[feature.name]), targets, feature.negative_log_likelihood)

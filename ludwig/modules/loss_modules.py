@@ -423,3 +423,46 @@ class CORNLoss(_LossModule):
 
     def forward(self, preds: Tensor, target: Tensor) -> Tensor:
         return corn_loss(preds, target)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Anomaly losses over the anomaly scores d = ||z - c||^2 (N,) and the labels (N,): 0 normal, 1 anomaly, -1 unlabeled.
+
+DEEP_SAD_EPSILON = 1e-6
+
+
+@loss_registry.register("deep_svdd")
+class DeepSVDDLoss(_LossModule):
+    """Hard boundary (``nu = 0``): ``mean(d)``. Soft boundary: ``R + mean(max(d - R, 0)) / nu``, R the
+    ``1 - nu`` quantile of the batch's scores, held fixed (no gradient)."""
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        nu = self.config.nu
+        if nu <= 0:
+            return preds.mean()
+        radius = torch.quantile(preds.detach().float(), 1.0 - nu).clamp_min(0).to(preds.dtype)
+        return radius + (preds - radius).clamp_min(0).mean() / nu
+
+
+@loss_registry.register("deep_sad")
+class DeepSADLoss(_LossModule):
+    """Mean over rows of ``d`` (normal or unlabeled rows) or ``eta / (d + 1e-6)`` (rows labeled 1)."""
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        anomalous = target.to(preds.dtype) == 1
+        repulsion = self.config.eta / (preds + DEEP_SAD_EPSILON)
+        return torch.where(anomalous, repulsion, preds).mean()
+
+
+@loss_registry.register("drocc")
+class DROCCLoss(_LossModule):
+    """``mean(d) + s * mean(max(d - d', 0))`` with ``d' = d + s * std(d) * noise`` (standard normal noise, no
+    gradient), ``s`` the ``perturbation_strength``: Ludwig 0.17's score-space form of DROCC."""
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        strength = self.config.perturbation_strength
+        with torch.no_grad():
+            spread = preds.std() if preds.numel() > 1 else preds.new_zeros(())
+            scale = strength * torch.nan_to_num(spread).clamp_min(1e-6)
+            perturbed = preds + scale * torch.randn_like(preds)
+        return preds.mean() + strength * (preds - perturbed).clamp_min(0).mean()

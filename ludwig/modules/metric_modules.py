@@ -17,8 +17,11 @@ import torch
 from torch import Tensor
 
 from ludwig.constants import (
+    ANOMALY,
+    ANOMALY_SCORE,
     BINARY,
     CATEGORY,
+    CATEGORY_DISTRIBUTION,
     LOGITS,
     NUMBER,
     PREDICTIONS,
@@ -780,3 +783,103 @@ class BLEU(SequenceMetric):
         ratio = self._predicted_length / self._reference_length if self._reference_length else 1.0
         brevity = 1.0 if ratio > 1.0 else math.exp(1 - 1 / ratio)
         return brevity * math.exp(log_precision)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# category_distribution: targets are probability vectors (N, C); the class metrics read their most probable class.
+
+
+def _argmax_target(metric_cls: type[LudwigMetric]) -> type[LudwigMetric]:
+    """A subclass of ``metric_cls`` comparing against the most probable class of target distributions (N, C)."""
+
+    class ArgmaxTarget(metric_cls):
+        def update(self, preds: Tensor, target: Tensor) -> None:
+            super().update(preds, target.argmax(dim=-1) if target.dim() > 1 else target)
+
+    ArgmaxTarget.__name__ = ArgmaxTarget.__qualname__ = f"Distribution{metric_cls.__name__}"
+    ArgmaxTarget.__doc__ = f"{metric_cls.__name__} against the most probable class of each target distribution."
+    return ArgmaxTarget
+
+
+DistributionAccuracy = register_metric("accuracy", CATEGORY_DISTRIBUTION)(_argmax_target(MacroAccuracy))
+DistributionAccuracyMicro = register_metric("accuracy_micro", CATEGORY_DISTRIBUTION)(_argmax_target(AccuracyMicro))
+DistributionHitsAtK = register_metric("hits_at_k", CATEGORY_DISTRIBUTION)(_argmax_target(HitsAtK))
+DistributionROCAUC = register_metric("roc_auc", CATEGORY_DISTRIBUTION)(_argmax_target(CategoryROCAUC))
+
+
+@register_metric("softmax_cross_entropy", CATEGORY_DISTRIBUTION)
+class SoftmaxCrossEntropyMetric(LudwigMetric):
+    """Mean over rows of ``-sum_c p_c log softmax(logits)_c``, p the target distribution (N, C)."""
+
+    objective = MINIMIZE
+    input_key = LOGITS
+
+    def reset(self) -> None:
+        self._total = 0.0
+        self._rows = 0
+
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        log_probabilities = torch.log_softmax(preds.detach().double(), dim=-1)
+        self._total += float(-(target.double() * log_probabilities).sum())
+        self._rows += len(target)
+
+    def compute(self) -> float:
+        return _ratio(self._total, self._rows)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Anomaly metrics: anomaly scores (N,), higher is more anomalous, against labels 0 / 1; unlabeled rows (-1) are
+# left out.
+
+
+class _AnomalyScoreMetric(_ScoreMetric):
+    input_key = ANOMALY_SCORE
+
+    def _labeled(self) -> tuple[Tensor, Tensor] | None:
+        """Scores and 0/1 labels of the labeled rows; None unless both labels occur."""
+        if not self._scores:
+            return None
+        scores, labels = self._gathered()
+        labeled = (labels == 0) | (labels == 1)
+        scores, labels = scores[labeled], labels[labeled]
+        if labels.numel() == 0 or bool((labels == labels[0]).all()):
+            return None
+        return scores, labels
+
+
+@register_metric("anomaly_auroc", ANOMALY)
+class AnomalyAUROC(_AnomalyScoreMetric):
+    """ROC AUC of the anomaly scores against the labels (1 = anomaly); 0.0 unless both labels occur."""
+
+    def compute(self) -> float:
+        labeled = self._labeled()
+        return 0.0 if labeled is None else binary_auc(labeled[0], labeled[1] == 1)
+
+
+def best_f1(scores: Tensor, positives: Tensor) -> tuple[float, float]:
+    """The largest F1 of ``scores >= t`` against ``positives`` over every threshold t among the scores, and that t.
+
+    Args:
+        scores: (N,) scores, higher meaning positive.
+        positives: (N,) booleans.
+    """
+    order = torch.argsort(scores, descending=True)
+    sorted_scores, hits = scores[order], positives[order].double()
+    true_positives = torch.cumsum(hits, 0)
+    predicted = torch.arange(1, len(hits) + 1, dtype=torch.float64)
+    # Only the last row of a run of tied scores is a threshold every row of the run passes.
+    last_of_tie = torch.ones(len(hits), dtype=torch.bool)
+    last_of_tie[:-1] = sorted_scores[:-1] != sorted_scores[1:]
+    f1 = 2 * true_positives / (predicted + hits.sum())
+    f1 = torch.where(last_of_tie, f1, torch.zeros_like(f1))
+    best = int(torch.argmax(f1))
+    return float(f1[best]), float(sorted_scores[best])
+
+
+@register_metric("f1_max", ANOMALY)
+class F1Max(_AnomalyScoreMetric):
+    """The best F1 of ``score >= t`` over every threshold t; 0.0 unless both labels occur."""
+
+    def compute(self) -> float:
+        labeled = self._labeled()
+        return 0.0 if labeled is None else best_f1(labeled[0], labeled[1] == 1)[0]

@@ -7,7 +7,19 @@ keeps this table and the torch implementations in step.
 
 from __future__ import annotations
 
-from ludwig.constants import BINARY, CATEGORY, LOSS_METRIC, NUMBER, SEQUENCE, SET, TEXT, TIMESERIES, VECTOR
+from ludwig.constants import (
+    ANOMALY,
+    BINARY,
+    CATEGORY,
+    CATEGORY_DISTRIBUTION,
+    LOSS_METRIC,
+    NUMBER,
+    SEQUENCE,
+    SET,
+    TEXT,
+    TIMESERIES,
+    VECTOR,
+)
 
 _REGRESSION_METRICS = (
     "huber",
@@ -32,6 +44,8 @@ _SEQUENCE_METRICS = (
 METRIC_NAMES: dict[str, tuple[str, ...]] = {
     BINARY: ("accuracy", "precision", "recall", "roc_auc", "specificity"),
     CATEGORY: ("accuracy", "accuracy_micro", "hits_at_k", "roc_auc"),
+    CATEGORY_DISTRIBUTION: ("accuracy", "accuracy_micro", "hits_at_k", "roc_auc", "softmax_cross_entropy"),
+    ANOMALY: ("anomaly_auroc", "f1_max"),
     NUMBER: (*_REGRESSION_METRICS, "root_mean_squared_percentage_error"),
     VECTOR: _REGRESSION_METRICS,
     TIMESERIES: _REGRESSION_METRICS,
@@ -45,6 +59,8 @@ DEFAULT_VALIDATION_METRIC: dict[str, str] = {
     BINARY: "roc_auc",
     NUMBER: "mean_squared_error",
     CATEGORY: "accuracy",
+    CATEGORY_DISTRIBUTION: "accuracy",
+    ANOMALY: "anomaly_auroc",
     VECTOR: "mean_squared_error",
     SET: "jaccard",
     SEQUENCE: LOSS_METRIC,

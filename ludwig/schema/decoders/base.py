@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ludwig.constants import BINARY, CATEGORY, NUMBER, SEQUENCE, SET, TEXT, TIMESERIES, VECTOR
+from ludwig.constants import (
+    ANOMALY,
+    BINARY,
+    CATEGORY,
+    CATEGORY_DISTRIBUTION,
+    NUMBER,
+    SEQUENCE,
+    SET,
+    TEXT,
+    TIMESERIES,
+    VECTOR,
+)
 from ludwig.schema import utils as su
 from ludwig.schema.checks import register_config_renderer
 from ludwig.schema.common_fields import ACTIVATIONS, INITIALIZERS, CombinerFCConfig, FCStackConfig
@@ -16,6 +27,8 @@ DEFAULT_DECODERS = {
     BINARY: "regressor",
     NUMBER: "regressor",
     CATEGORY: "classifier",
+    CATEGORY_DISTRIBUTION: "classifier",
+    ANOMALY: "anomaly",
     VECTOR: "projector",
     SET: "classifier",
     SEQUENCE: "generator",
@@ -53,7 +66,7 @@ class RegressorConfig(_ProjectionConfig):
     type: str = su.ProtectedString("regressor")
 
 
-@decoder_config_registry.register("classifier", [CATEGORY, SET])
+@decoder_config_registry.register("classifier", [CATEGORY, CATEGORY_DISTRIBUTION, SET])
 @su.config_class
 class ClassifierConfig(_ProjectionConfig):
     """A linear projection to one logit per class."""
@@ -73,6 +86,20 @@ class ProjectorConfig(_ProjectionConfig):
     multiplier: float = su.Float(1.0, description="Factor the activated output is multiplied by.")
     clip: list | None = su.List(
         default=None, allow_none=True, description="[min, max] bounds the predicted values are clipped to."
+    )
+
+
+@decoder_config_registry.register("anomaly", [ANOMALY])
+@su.config_class
+class AnomalyDecoderConfig(FCStackConfig):
+    """The squared distance ``||z - c||^2`` of the FC stack's output ``z`` to the hypersphere centre ``c``: the
+    anomaly score (Deep SVDD, Ruff et al., 2018). No weights of its own; ``c`` is zero until set."""
+
+    fc_prefix: ClassVar[str] = "fc_"
+
+    type: str = su.ProtectedString("anomaly")
+    input_size: int | None = su.PositiveInteger(
+        None, allow_none=True, description="Size of the latent vector; set from the FC stack, leave null."
     )
 
 

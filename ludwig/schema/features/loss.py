@@ -12,7 +12,18 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
-from ludwig.constants import BINARY, CATEGORY, NUMBER, SEQUENCE, SET, TEXT, TIMESERIES, VECTOR
+from ludwig.constants import (
+    ANOMALY,
+    BINARY,
+    CATEGORY,
+    CATEGORY_DISTRIBUTION,
+    NUMBER,
+    SEQUENCE,
+    SET,
+    TEXT,
+    TIMESERIES,
+    VECTOR,
+)
 from ludwig.schema import utils as su
 from ludwig.utils.registry import TypedRegistry
 
@@ -22,6 +33,8 @@ DEFAULT_LOSS = {
     BINARY: "binary_weighted_cross_entropy",
     NUMBER: "mean_squared_error",
     CATEGORY: "softmax_cross_entropy",
+    CATEGORY_DISTRIBUTION: "softmax_cross_entropy",
+    ANOMALY: "deep_svdd",
     VECTOR: "mean_squared_error",
     SET: "sigmoid_cross_entropy",
     SEQUENCE: "sequence_softmax_cross_entropy",
@@ -174,7 +187,7 @@ class BWCEWithLogitsLossConfig(su.BaseConfig):
     confidence_penalty: float = _confidence_penalty_field()
 
 
-@loss_config_registry.register("softmax_cross_entropy", [CATEGORY, VECTOR])
+@loss_config_registry.register("softmax_cross_entropy", [CATEGORY, CATEGORY_DISTRIBUTION, VECTOR])
 @su.config_class
 class SoftmaxCrossEntropyLossConfig(su.BaseConfig):
     """Cross entropy between the softmax of the logits and the target class (or target distribution)."""
@@ -330,3 +343,52 @@ class CORNLossConfig(su.BaseConfig):
 
     type: str = su.ProtectedString("corn")
     weight: float = _weight_field()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Anomaly losses: functions of the anomaly score d = ||z - c||^2 (N,) and the labels (N,): 0 normal, 1 anomaly,
+# -1 unlabeled.
+
+
+@loss_config_registry.register("deep_svdd", [ANOMALY])
+@su.config_class
+class DeepSVDDLossConfig(su.BaseConfig):
+    """Deep SVDD (Ruff et al., 2018): the mean score (hard boundary, ``nu = 0``) or, soft boundary, ``R + mean(
+    max(d - R, 0)) / nu`` with R the (1 - nu) quantile of the batch's scores (no gradient through R)."""
+
+    type: str = su.ProtectedString("deep_svdd")
+    weight: float = _weight_field()
+    nu: float = su.FloatRange(
+        0.1,
+        min=0.0,
+        max=1.0,
+        description="Fraction of training rows allowed outside the hypersphere (soft boundary); 0 is the hard "
+        "boundary, pulling every row towards the centre.",
+    )
+
+
+@loss_config_registry.register("deep_sad", [ANOMALY])
+@su.config_class
+class DeepSADLossConfig(su.BaseConfig):
+    """Deep SAD (Ruff et al., 2020): mean over rows of ``d`` for normal and unlabeled rows and
+    ``eta / (d + 1e-6)`` for rows labeled anomalous (1), which are pushed away from the centre."""
+
+    type: str = su.ProtectedString("deep_sad")
+    weight: float = _weight_field()
+    eta: float = su.NonNegativeFloat(1.0, description="Weight of the repulsion term of the labeled anomalies.")
+
+
+@loss_config_registry.register("drocc", [ANOMALY])
+@su.config_class
+class DROCCLossConfig(su.BaseConfig):
+    """DROCC as Ludwig 0.17 computes it: the mean score plus ``perturbation_strength`` times the mean hinge
+    ``max(d - d', 0)`` against randomly perturbed scores ``d' = d + perturbation_strength * std(d) * noise``."""
+
+    type: str = su.ProtectedString("drocc")
+    weight: float = _weight_field()
+    perturbation_strength: float = su.NonNegativeFloat(
+        0.1, description="Scale of the perturbations of the scores (typically 0.01 to 0.5)."
+    )
+    num_perturbation_steps: int = su.PositiveInteger(
+        5, description="Gradient ascent steps of the perturbation; accepted as Ludwig does, which does not use it."
+    )

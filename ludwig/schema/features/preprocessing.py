@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ludwig.constants import (
+    ANOMALY,
     BFILL,
     BINARY,
     CATEGORY,
+    CATEGORY_DISTRIBUTION,
     DROP_ROW,
     FFILL,
     FILL_WITH_CONST,
@@ -124,3 +126,28 @@ class VectorPreprocessingConfig(su.BaseConfig):
 @su.config_class
 class VectorOutputPreprocessingConfig(VectorPreprocessingConfig):
     missing_value_strategy: str = _missing_value_strategy(MISSING_VALUE_STRATEGIES, DROP_ROW)
+
+
+@output_preprocessing_config_registry.register(CATEGORY_DISTRIBUTION)
+@su.config_class
+class CategoryDistributionOutputPreprocessingConfig(su.BaseConfig):
+    """Targets are probability vectors over ``vocab`` (lists or space-separated numbers, one per class)."""
+
+    missing_value_strategy: str = _missing_value_strategy(MISSING_VALUE_STRATEGIES, DROP_ROW)
+    fill_value: str = su.String("", description="Value used by fill_with_const (space-separated probabilities).")
+    vocab: list | None = su.List(
+        default=None,
+        allow_none=True,
+        description="The class labels, in the order of the target vectors' entries; required.",
+    )
+
+
+@output_preprocessing_config_registry.register(ANOMALY)
+@su.config_class
+class AnomalyOutputPreprocessingConfig(su.BaseConfig):
+    """Labels 0 (normal), 1 (anomaly) or -1 (unlabeled); missing labels are read as unlabeled."""
+
+    missing_value_strategy: str = _missing_value_strategy(MISSING_VALUE_STRATEGIES, FILL_WITH_CONST)
+    fill_value: float = su.Float(
+        -1.0, description="Label given to rows without one by fill_with_const (-1: unlabeled)."
+    )
