@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 
+from ludwig.schema.ludwig_rendered_keys import LUDWIG_RENDERED_KEYS, check_rendered_key
 from ludwig.utils.registry import Registry, did_you_mean
 
 C = TypeVar("C", bound="BaseConfig")
@@ -86,11 +87,16 @@ class BaseConfig:
         if not isinstance(data, Mapping):
             raise ValidationError([f"Expected a mapping, found {type(data).__name__} {data!r}."])
         known = [f.name for f in dataclasses.fields(cls)]
-        errors: dict[str, Any] = {
-            key: [f"Unknown parameter {key!r}; expected one of {sorted(known)}.{did_you_mean(key, known)}"]
-            for key in data
-            if key not in known
-        }
+        errors: dict[str, Any] = {}
+        for key in data:
+            if key in known:
+                continue
+            if key in LUDWIG_RENDERED_KEYS:
+                problem = check_rendered_key(key, data[key])
+                if problem is not None:
+                    errors[key] = [problem]
+                continue
+            errors[key] = [f"Unknown parameter {key!r}; expected one of {sorted(known)}.{did_you_mean(key, known)}"]
         try:
             loaded = cls.get_schema().load({k: v for k, v in data.items() if k in known})
         except ValidationError as e:
