@@ -82,6 +82,9 @@ class SequenceEncoder(Encoder):
             self.input_channels = self.embed.output_size
         self.reducer: SequenceReducer | None = None
         self.fc_stack: FCStack | None = None
+        # Ludwig's encoders compute over the padding steps too; a model whose weights Ludwig trained turns this
+        # off (see ``ludwig.models.ludwig_weights``) so that it computes Ludwig's function.
+        self.masks_padding = True
 
     def embed_inputs(
         self, inputs: torch.Tensor, mask: torch.Tensor | None = None
@@ -90,7 +93,9 @@ class SequenceEncoder(Encoder):
 
         Token ids are masked where they equal the padding id; float steps only by the ``mask`` given, if any.
         """
-        if not inputs.is_floating_point() and self.pad_idx is not None:
+        if not self.masks_padding:
+            mask = None
+        elif not inputs.is_floating_point() and self.pad_idx is not None:
             mask = inputs != self.pad_idx
         if self.embed is None:
             hidden = inputs.float()

@@ -21,8 +21,32 @@ def save_weights(model: nn.Module, path: str) -> None:
     save_file(state, path)
 
 
+LEGACY_WEIGHTS_FILE_NAME = "model_weights"  # a torch state dict, as Ludwig before safetensors wrote it
+
+
+def read_weights(path: str, device: torch.device | str = "cpu") -> dict[str, torch.Tensor]:
+    """A state dict from a safetensors file or, failing that, Ludwig's legacy ``model_weights`` beside it.
+
+    The legacy file is read with ``torch.load(weights_only=True)``: tensors only, nothing unpickled that could
+    run code.
+    """
+    if os.path.exists(path) or not path.endswith(".safetensors"):
+        return load_file(path, device=str(device))
+    legacy = os.path.join(os.path.dirname(path), LEGACY_WEIGHTS_FILE_NAME)
+    if not os.path.isfile(legacy):
+        raise FileNotFoundError(f"No model weights: neither {path} nor Ludwig's legacy {legacy} exists.")
+    return torch.load(legacy, map_location=device, weights_only=True)
+
+
 def load_weights(model: nn.Module, path: str, device: torch.device | str = "cpu") -> None:
-    model.load_state_dict(load_file(path, device=str(device)))
+    """Load weights written here, or by Ludwig 0.17 (its module names mapped, see ``ludwig_weights``)."""
+    from ludwig.models.ludwig_weights import compute_as_ludwig, convert_ludwig_state_dict, is_ludwig_state_dict
+
+    state = read_weights(path, device)
+    if is_ludwig_state_dict(state):
+        state = convert_ludwig_state_dict(state, model)
+        compute_as_ludwig(model)
+    model.load_state_dict(state)
 
 
 class Checkpoint:
