@@ -10,6 +10,7 @@ value is refused with the value found and the one allowed, so no behaviour a use
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -42,11 +43,6 @@ _DERIVED = (
     "num_tokens",
     "saved_weights_in_checkpoint",
     "default_validation_metric",
-    "reduce_input",
-    "max_sequence_length",
-    "output_size",
-    "fc_layers",
-    "teacher_forcing_decay",
     "teacher_forcing_decay_rate",
     "num_ensemble_members",
     "contrastive_pretrain_temperature",
@@ -67,9 +63,25 @@ _SWITCHES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "mc_dropout_samples": (_equals(0), "0"),
     "batch_ensemble": (_equals(False), "false"),
     "contrastive_pretrain_epochs": (_equals(0), "0"),
+    # keys of sections whose counterpart here has no such option: Ludwig renders them unset
+    "output_size": (_empty, "null"),
+    "fc_layers": (_empty, "null"),
+    "max_sequence_length": (_empty, "null"),
+    "reduce_input": (_equals("sum"), "'sum'"),
+    "teacher_forcing_decay": (_equals("none"), "'none'"),
 }
 
-LUDWIG_RENDERED_KEYS: frozenset[str] = frozenset(_DERIVED) | frozenset(_SWITCHES)
+# Keys of older Ludwig versions that Ludwig 0.17's schema accepts and ignores (its example configs still carry
+# them); accepted here with a warning naming the key, and what replaced it where something did.
+_IGNORED_LEGACY: dict[str, str] = {
+    "fc_size": " The width of fully connected layers is now set with 'output_size'.",
+    "weight_regularization": " Regularization is now set with trainer.regularization_type and regularization_lambda.",
+    "bias_regularization": " Regularization is now set with trainer.regularization_type and regularization_lambda.",
+    "activity_regularization": " Regularization is now set with trainer.regularization_type and regularization_lambda.",
+    "use_keras_batch_norm": "",
+}
+
+LUDWIG_RENDERED_KEYS: frozenset[str] = frozenset(_DERIVED) | frozenset(_SWITCHES) | frozenset(_IGNORED_LEGACY)
 
 
 def check_rendered_key(key: str, value: Any) -> str | None:
@@ -79,6 +91,13 @@ def check_rendered_key(key: str, value: Any) -> str | None:
         ``None`` when the key is dropped; otherwise the error message to report for it.
     """
     if key in _DERIVED:
+        return None
+    if key in _IGNORED_LEGACY:
+        warnings.warn(
+            f"Config key {key!r} (found {value!r}) is from an older Ludwig; Ludwig 0.17 ignores it, and so does this "
+            f"version.{_IGNORED_LEGACY[key]}",
+            stacklevel=2,
+        )
         return None
     accepts, inert = _SWITCHES[key]
     if accepts(value):

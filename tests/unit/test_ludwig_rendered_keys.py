@@ -34,3 +34,12 @@ def test_switch_at_an_active_value_is_refused_with_the_allowed_value(key, value)
 def test_misspelling_keeps_its_did_you_mean():
     with pytest.raises(ConfigValidationError, match="Did you mean 'output_size'"):
         ModelConfig.from_dict(_config(output_sise=8))
+
+
+def test_legacy_key_ludwig_ignores_is_accepted_with_one_warning():
+    config = _config()
+    config["combiner"] = {"type": "concat", "fc_size": 64}
+    with pytest.warns(UserWarning, match="'fc_size' .*output_size") as caught:
+        rendered = ModelConfig.from_dict(config).to_dict()
+    assert len([w for w in caught if "fc_size" in str(w.message)]) == 1
+    assert "fc_size" not in rendered["combiner"]
