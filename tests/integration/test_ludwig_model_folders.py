@@ -84,3 +84,20 @@ def test_legacy_model_weights_file_is_read_without_unpickling(tmp_path):
     predictions, _ = model.predict(dataset=pd.read_csv(os.path.join(_folder("titanic_concat"), "input.csv")))
     ludwig = pd.read_parquet(os.path.join(_folder("titanic_concat"), "ludwig_predictions", "predictions.parquet"))
     _assert_same_predictions(predictions, ludwig)
+
+
+def test_serve_answers_with_ludwig_predictions():
+    from fastapi.testclient import TestClient
+
+    from ludwig.serve import server
+
+    folder = _folder("titanic_concat")
+    row = pd.read_csv(os.path.join(folder, "input.csv")).iloc[0]
+    ludwig = pd.read_parquet(os.path.join(folder, "ludwig_predictions", "predictions.parquet")).iloc[0]
+    client = TestClient(server(LudwigModel.load(os.path.join(folder, "model"))))
+    fields = {name: str(row[name]) for name in ("Pclass", "Sex", "Age", "Fare")}
+    answer = client.post("/predict", data=fields)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert str(body["Survived_predictions"]) == str(ludwig["Survived_predictions"])
+    assert body["Survived_probability"] == pytest.approx(float(ludwig["Survived_probability"]), abs=1e-5)
