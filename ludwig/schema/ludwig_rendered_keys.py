@@ -79,6 +79,7 @@ _IGNORED_LEGACY: dict[str, str] = {
     "bias_regularization": " Regularization is now set with trainer.regularization_type and regularization_lambda.",
     "activity_regularization": " Regularization is now set with trainer.regularization_type and regularization_lambda.",
     "use_keras_batch_norm": "",
+    "bn_virtual_divider": " TabNet's ghost batch size is now set with 'bn_virtual_bs'.",
 }
 
 LUDWIG_RENDERED_KEYS: frozenset[str] = frozenset(_DERIVED) | frozenset(_SWITCHES) | frozenset(_IGNORED_LEGACY)
