@@ -74,7 +74,7 @@ def copy_initial_weights(bare: nn.Module, config, metadata: dict) -> None:
     The parameters are matched in registration order, so ``bare`` must declare its layers in the order the ECD
     model does; a shape mismatch stops the benchmark.
     """
-    ecd = LudwigModel.create_model(config, SEED, metadata)
+    ecd = LudwigModel._build_model(config, SEED, metadata)  # the metadata given, not a trained model's
     ours, theirs = list(ecd.parameters()), list(bare.parameters())
     if [p.shape for p in ours] != [p.shape for p in theirs]:
         raise SystemExit(f"Layer mismatch: ludwig {[p.shape for p in ours]} vs bare {[p.shape for p in theirs]}.")

@@ -140,7 +140,7 @@ def same_modules_like(ludwig_model: LudwigModel, metadata: dict) -> tuple[SameMo
     """A fresh copy of the ECD model ``LudwigModel.train`` builds (same seed, same initial weights)."""
     config = ludwig_model.config_obj
     (output,) = config.output_features
-    return SameModules(LudwigModel.create_model(config, SEED, metadata), output.name), output.proc_column
+    return SameModules(LudwigModel._build_model(config, SEED, metadata), output.name), output.proc_column
 
 
 def bare_model_like(ludwig_model: LudwigModel, metadata: dict) -> tuple[BareModel, str]:
